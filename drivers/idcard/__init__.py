@@ -1,0 +1,110 @@
+"""Identity document readers: the device class and the identity record it produces.
+
+Events: `card_inserted {}`, `card_read {"record": IdentityRecord}`, `card_removed {}`,
+`card_error {"reason": ...}` with reason one of CARD_ERROR_REASONS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import ClassVar
+
+from drivers.base import Device, DeviceTimeout
+
+CARD_TYPES = frozenset({"resident", "foreign_permanent", "hmt_residence", "travel_document"})
+CARD_ERROR_REASONS = frozenset(
+    {"media_damaged", "media_removed", "invalid_data", "unsupported_card", "timeout"}
+)
+
+# GB 11643 / ISO 7064 MOD 11-2 weights for the first 17 characters.
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK_CHARS = "10X98765432"
+
+
+def id_number_check_char(first17: str) -> str:
+    """The GB 11643 check character for the first 17 digits of a resident ID number."""
+    if len(first17) != 17 or not first17.isdigit():
+        raise ValueError("need 17 digits")
+    return _CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True)) % 11]
+
+
+def id_number_valid(value: str) -> bool:
+    """True when `value` is 18 characters with a correct GB 11643 check character."""
+    if len(value) != 18 or not value[:17].isdigit():
+        return False
+    return id_number_check_char(value[:17]) == value[17].upper()
+
+
+@dataclass(frozen=True, repr=False)
+class IdentityRecord:
+    """What an identity document says about its holder. Personal data: never log it."""
+
+    card_type: str  # one of CARD_TYPES
+    name: str
+    sex: str  # "M" | "F"
+    nation: str
+    birth_date: date
+    address: str
+    id_number: str
+    authority: str
+    valid_from: date
+    valid_until: date | None  # None: 长期 (valid for life)
+    photo: bytes | None = None
+    photo_format: str | None = None  # "wlt" | "jpeg" | "jp2" ...
+
+    def __repr__(self) -> str:
+        # Allow-list: only the card type and the photo size are safe to show.
+        size = len(self.photo) if self.photo is not None else 0
+        return f"IdentityRecord(card_type={self.card_type!r}, photo={size} bytes, <redacted>)"
+
+    __str__ = __repr__
+
+
+class CardError(Exception):
+    """A read failed for a reason the citizen can act on (one of CARD_ERROR_REASONS)."""
+
+    def __init__(self, reason: str) -> None:
+        if reason not in CARD_ERROR_REASONS:
+            raise ValueError(f"unknown card error reason {reason!r}")
+        super().__init__(reason)
+        self.reason = reason
+
+
+class IdCardReader(Device):
+    """An identity document reader; backends implement `_read_card()`."""
+
+    device_class: ClassVar[str] = "idcard"
+
+    def _read_card(self) -> IdentityRecord | None:
+        """Read the document in the reader (primitive, worker thread).
+
+        Raises CardError for a citizen-fixable failure, DeviceTimeout when the reader is silent;
+        returns None when the read was abandoned (device stopping).
+        """
+        raise NotImplementedError
+
+    def _read_and_report(self) -> None:
+        """Template: read, check the record, and emit card_read or card_error."""
+        try:
+            record = self._read_card()
+        except CardError as exc:
+            self._log.info("card read failed: %s", exc.reason)
+            self._emit("card_error", {"reason": exc.reason})
+            return
+        except DeviceTimeout:
+            self._log.info("card read failed: timeout")
+            self._emit("card_error", {"reason": "timeout"})
+            return
+        if record is None:
+            return
+        if record.card_type not in CARD_TYPES:
+            self._emit("card_error", {"reason": "unsupported_card"})
+            return
+        if record.card_type == "resident" and not id_number_valid(record.id_number):
+            # A bad check character is a read error, not a citizen (GB 11643).
+            self._log.info("card read failed: ID number check character wrong")
+            self._emit("card_error", {"reason": "invalid_data"})
+            return
+        self._log.info("card read: %s", record.card_type)
+        self._emit("card_read", {"record": record})

@@ -1,0 +1,157 @@
+"""An in-process ID card reader with fictitious card profiles and fault words.
+
+The people on the simulated cards are obviously fictitious: the resident profile uses the
+example ID number from GB 11643 itself and an address on "示例省示例市测试路".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from typing import Any, ClassVar
+
+from drivers.base import DeviceTimeout, check_choice
+from drivers.idcard import CardError, IdCardReader, IdentityRecord
+from drivers.status import DeviceStatus, Status
+
+SLOW_READ_S = 2.0
+
+_RESIDENT = IdentityRecord(
+    card_type="resident",
+    name="测试样例",
+    sex="F",  # the 17th digit of the GB 11643 example number is even
+    nation="汉",
+    birth_date=date(1949, 12, 31),
+    address="示例省示例市测试路1号",
+    id_number="11010519491231002X",
+    authority="示例市公安局测试分局",
+    valid_from=date(2020, 1, 1),
+    valid_until=date(2040, 1, 1),
+    photo=b"SIMWLT" + bytes(1018),  # 1024 bytes like a real WLT photo; not decodable
+    photo_format="wlt",
+)
+
+# profile -> the record read, or the CardError reason the read ends with
+PROFILES: dict[str, IdentityRecord | str] = {
+    "resident": _RESIDENT,
+    "resident_long": dataclasses.replace(_RESIDENT, valid_until=None),
+    "damaged": "media_damaged",
+    "bad_check": dataclasses.replace(_RESIDENT, id_number="110105194912310021"),
+    "foreigner": "unsupported_card",
+}
+
+_WORDS = frozenset(
+    {"card_insert", "card_remove", "unplug", "replug", "power_off", "power_on", "garbage", "slow"}
+    | {"reset"}
+)
+
+
+class SimulatedIdCardReader(IdCardReader):
+    """ID card reader simulator: `inject("card_insert", profile)` reads one of PROFILES.
+
+    Options: `read_delay_s` (default 0.05), `faults`.
+    """
+
+    injections: ClassVar[frozenset[str]] = _WORDS
+
+    def __init__(self, on_event: Any, **options: Any) -> None:
+        super().__init__(on_event, **options)
+        self._read_delay_s = float(options.get("read_delay_s", 0.05))
+        self._slow = False
+        self._plugged = True
+        self._powered = True
+        self._card: str | None = None  # profile of the card in the slot
+        self._card_gen = 0  # bumped by each insertion
+        self._reading_gen: int | None = None
+        self._read_corrupt = False
+
+    def _sim_status(self) -> DeviceStatus:
+        if not self._plugged:
+            return DeviceStatus.for_status(Status.NOT_REACHABLE)
+        if not self._powered:
+            return DeviceStatus.for_status(Status.NOT_RESPONDING, state="power_off")
+        return DeviceStatus.for_status(Status.OK)
+
+    def _open(self) -> DeviceStatus:
+        return self._sim_status()
+
+    def _check_injection(self, word: str, args: tuple[str, ...]) -> None:
+        super()._check_injection(word, args)
+        if word == "card_insert":
+            if len(args) > 1:
+                raise ValueError("card_insert takes one profile")
+            check_choice("card profile", args[0] if args else "resident", PROFILES)
+        elif args:
+            raise ValueError(f"{word} takes no arguments")
+
+    def _apply_injection(self, word: str, args: tuple[str, ...]) -> None:
+        match word:
+            case "card_insert":
+                self._insert(args[0] if args else "resident")
+            case "card_remove":
+                if self._card is not None:
+                    self._card = None
+                    self._emit("card_removed")
+            case "garbage":
+                if self._reading_gen is not None:
+                    self._read_corrupt = True  # the frame being read arrives corrupt
+                else:
+                    self._emit("card_error", {"reason": "invalid_data"})
+            case "slow":
+                self._slow = True
+            case "reset":
+                self._slow = False
+            case "unplug":
+                self._plugged = False
+            case "replug":
+                self._plugged = True
+            case "power_off":
+                self._powered = False
+            case "power_on":
+                self._powered = True
+        self._set_status(self._sim_status())
+
+    def _insert(self, profile: str) -> None:
+        if not self._sim_status().usable:
+            self._log.debug("card inserted while the reader is unavailable: ignored")
+            return
+        self._card = profile
+        self._card_gen += 1
+        gen = self._card_gen
+        self._emit("card_inserted")
+        self._submit(lambda: self._read_generation(gen))
+
+    def _read_generation(self, gen: int) -> None:
+        if gen != self._card_gen:
+            return  # another card was inserted since; its own read follows
+        self._reading_gen = gen
+        self._read_corrupt = False
+        try:
+            self._read_and_report()
+        finally:
+            self._reading_gen = None
+
+    def _read_card(self) -> IdentityRecord | None:
+        gen = self._reading_gen
+
+        def interrupted() -> bool:
+            return (
+                self._card is None
+                or self._card_gen != gen
+                or self._read_corrupt
+                or not self._sim_status().usable
+            )
+
+        delay = SLOW_READ_S if self._slow else self._read_delay_s
+        if not self._pump(delay, until=interrupted):
+            return None
+        if not self._sim_status().usable:
+            raise DeviceTimeout("reader stopped answering")
+        if self._card is None or self._card_gen != gen:
+            raise CardError("media_removed")
+        if self._read_corrupt:
+            raise CardError("invalid_data")
+        outcome = PROFILES[self._card]
+        if isinstance(outcome, str):
+            raise CardError(outcome)
+        return outcome

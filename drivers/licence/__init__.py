@@ -1,0 +1,26 @@
+"""Licence / certificate (A4) printers: the device class.
+
+The document is a driver-neutral mapping built by the kiosk core; backends render it (Qt/CUPS).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from drivers.printing import Printer
+from drivers.status import Status
+
+
+class LicencePrinter(Printer):
+    """An A4 printer: events printed {job_id} / print_failed {job_id, reason}."""
+
+    device_class: ClassVar[str] = "licence"
+
+    def print_document(self, job_id: str, document: Mapping[str, Any]) -> None:
+        """Print a document asynchronously; the result comes back as printed / print_failed."""
+        if not isinstance(document, Mapping):
+            self._log.error("print job %s refused: document is not a mapping", job_id)
+            self._submit(lambda: self._fail(job_id, Status.CONFIGURATION_ERROR))
+            return
+        self._queue_job(job_id, dict(document))

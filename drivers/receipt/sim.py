@@ -1,0 +1,106 @@
+"""An in-process receipt printer that records what it printed and takes fault words."""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from drivers.receipt import ReceiptPrinter
+from drivers.simprinter import PRINTER_WORDS, SLOW_PRINT_S, PrinterSimState
+from drivers.status import DeviceStatus
+
+
+def display_width(text: str) -> int:
+    """Columns `text` takes on a receipt: wide (CJK) characters count 2."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _wrap(text: str, columns: int) -> list[str]:
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line, used = "", 0
+        for ch in paragraph:
+            w = display_width(ch)
+            if used + w > columns and line:
+                lines.append(line)
+                line, used = "", 0
+            line += ch
+            used += w
+        lines.append(line)
+    return lines
+
+
+def _align(line: str, align: str, width: int) -> str:
+    pad = max(0, width - display_width(line))
+    if align == "center":
+        return " " * (pad // 2) + line
+    if align == "right":
+        return " " * pad + line
+    return line
+
+
+def render_text(blocks: Sequence[Mapping[str, Any]], width: int = 32) -> str:
+    """Plain-text preview of receipt blocks, `width` columns wide (for tests and previews)."""
+    out: list[str] = []
+    for block in blocks:
+        kind = block.get("kind")
+        if kind == "text":
+            scale = int(block.get("scale", 1))
+            # Double-size text takes twice the columns: wrap it at half the width.
+            for line in _wrap(str(block.get("text", "")), max(1, width // scale)):
+                out.append(_align(line, str(block.get("align", "left")), width).rstrip())
+        elif kind == "rule":
+            out.append("-" * width)
+        elif kind == "qr":
+            out.append(_align(f"[QR {block.get('data', '')}]", "center", width))
+        elif kind == "barcode":
+            out.append(_align(f"|||| {block.get('data', '')} ||||", "center", width))
+        elif kind == "feed":
+            out.extend([""] * int(block.get("lines", 1)))
+        elif kind == "cut":
+            out.append("=" * width)
+    return "\n".join(out)
+
+
+class SimulatedReceiptPrinter(ReceiptPrinter):
+    """Receipt printer simulator: `printed` holds (job_id, blocks) of every finished job.
+
+    Options: `print_delay_s` (default 0.01), `faults` (fault words applied at start).
+    """
+
+    injections: ClassVar[frozenset[str]] = PRINTER_WORDS
+    render_text = staticmethod(render_text)
+
+    def __init__(self, on_event: Any, **options: Any) -> None:
+        super().__init__(on_event, **options)
+        self._sim = PrinterSimState()
+        self._print_delay_s = float(options.get("print_delay_s", 0.01))
+        self._printed: list[tuple[str, list[dict[str, Any]]]] = []
+        self._printed_lock = threading.Lock()
+
+    @property
+    def printed(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        """A snapshot of the finished jobs, oldest first."""
+        with self._printed_lock:
+            return list(self._printed)
+
+    def _apply_injection(self, word: str, args: tuple[str, ...]) -> None:
+        self._sim.apply(word)
+        self._set_status(self._sim.status())
+
+    def _open(self) -> DeviceStatus:
+        return self._sim.status()
+
+    def _read_status(self) -> DeviceStatus:
+        return self._sim.status()
+
+    def _print(self, job_id: str, content: Any) -> None:
+        delay = SLOW_PRINT_S if self._sim.slow else self._print_delay_s
+        if not self._pump(delay):
+            return
+        if not self._sim.status().usable:
+            return  # the paper ran out mid-job: nothing complete came out
+        with self._printed_lock:
+            self._printed.append((job_id, list(content)))

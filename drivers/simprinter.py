@@ -1,0 +1,100 @@
+"""Fault state of a simulated printer, shared by the receipt and licence simulators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from drivers.status import DeviceStatus, Status
+
+# Fault words every simulated printer takes; "reset" is a technician clearing the faults.
+PRINTER_WORDS = frozenset(
+    {
+        "paper_low",
+        "paper_empty",
+        "paper_jam",
+        "cover_open",
+        "cutter_jam",
+        "media_present",
+        "media_taken",
+        "power_off",
+        "power_on",
+        "unplug",
+        "replug",
+        "slow",
+        "reset",
+    }
+)
+SLOW_PRINT_S = 2.0
+
+
+@dataclass
+class PrinterSimState:
+    """The conditions a simulated printer is in; `status()` reports the most severe one."""
+
+    paper: str = "ok"  # ok | low | empty
+    toner: str = "ok"  # ok | low | empty (A4 only)
+    jammed: bool = False
+    cover_open: bool = False
+    hardware_fault: bool = False
+    media_present: bool = False
+    powered: bool = True
+    plugged: bool = True
+    slow: bool = False
+
+    def apply(self, word: str) -> None:
+        """Apply one fault word."""
+        match word:
+            case "paper_low":
+                self.paper = "low"
+            case "paper_empty":
+                self.paper = "empty"
+            case "paper_jam":
+                self.jammed = True
+            case "cover_open":
+                self.cover_open = True
+            case "cutter_jam":
+                self.hardware_fault = True
+            case "media_present":
+                self.media_present = True
+            case "media_taken":
+                self.media_present = False
+            case "power_off":
+                self.powered = False
+            case "power_on":
+                self.powered = True
+            case "unplug":
+                self.plugged = False
+            case "replug":
+                self.plugged = True
+            case "slow":
+                self.slow = True
+            case "toner_low":
+                self.toner = "low"
+            case "toner_empty":
+                self.toner = "empty"
+            case "reset":
+                # A technician refilled paper/toner, cleared the jam, closed the cover.
+                self.paper = self.toner = "ok"
+                self.jammed = self.cover_open = self.hardware_fault = False
+                self.media_present = self.slow = False
+            case _:
+                raise ValueError(f"not a printer fault word: {word[:40]!r}")
+
+    def status(self) -> DeviceStatus:
+        """The status a real printer in these conditions would report."""
+        if not self.plugged:
+            return DeviceStatus.for_status(Status.NOT_REACHABLE)
+        if not self.powered:
+            return DeviceStatus.for_status(Status.NOT_RESPONDING, state="power_off")
+        for condition, status in (
+            (self.hardware_fault, Status.HARDWARE_ERROR),
+            (self.jammed, Status.MEDIA_JAMMED),
+            (self.cover_open, Status.COVER_OPEN),
+            (self.paper == "empty", Status.MEDIA_EMPTY),
+            (self.toner == "empty", Status.CONSUMABLES),
+            (self.media_present, Status.MEDIA_PRESENT),
+            (self.paper == "low" or self.toner == "low", Status.MEDIA_LOW),
+        ):
+            if condition:
+                return DeviceStatus.for_status(status)
+        return DeviceStatus.for_status(Status.OK)
