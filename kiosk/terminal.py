@@ -1,0 +1,273 @@
+"""The composition root: builds a Terminal (devices, outbox, flow) from config.
+
+Threads: every device has its own worker; the outbox writes on one storage thread. Their results
+are queued here and applied to the flow on the owner's thread (the Qt GUI thread in `kiosk run`,
+the caller's thread in tests and the rig) when it calls `process_events()`. The owner learns
+that events are waiting through the wakeup callback.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from drivers.base import Device, DeviceEvent
+from drivers.registry import create_device
+from kiosk.config import KioskConfig
+from kiosk.flow import Flow, ViewState
+from offline_cache import Outbox, OutboxError, StorageFull
+
+log = logging.getLogger("kiosk.terminal")
+
+DEVICE_CLASSES = ("idcard", "receipt", "licence", "camera")
+
+
+@dataclass(frozen=True)
+class Event:
+    """A device or outbox result waiting to be applied to the flow."""
+
+    source: str
+    kind: str
+    payload: Mapping[str, Any]
+
+
+class Terminal:
+    """One kiosk: its devices, its outbox and the citizen flow, wired together."""
+
+    def __init__(
+        self,
+        config: KioskConfig,
+        *,
+        outbox: Outbox,
+        devices: Mapping[str, Device],
+        connectivity: str = "offline",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.config = config
+        self.outbox = outbox
+        self.devices = dict(devices)
+        self._connectivity = connectivity
+        self._events: queue.SimpleQueue[Event] = queue.SimpleQueue()
+        self._wakeup: Callable[[], None] | None = None
+        self._storage = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-storage")
+        self._print_jobs: dict[str, tuple[str, str]] = {}  # job id -> (kind, transaction id)
+        self._lock = threading.Lock()
+        self.flow = Flow(config, self, clock=clock)
+        self._started = False
+
+    # -- owner-thread API ----------------------------------------------------------------------
+    @property
+    def view(self) -> ViewState:
+        """The flow's current view state."""
+        return self.flow.view
+
+    def intent(self, name: str, payload: Mapping[str, Any] | None = None) -> None:
+        """Forward a citizen's action to the flow."""
+        self.flow.intent(name, payload)
+
+    def subscribe(self, listener: Callable[[ViewState], None]) -> None:
+        """Call `listener` on the owner's thread after each view change."""
+        self.flow.subscribe(listener)
+
+    def set_wakeup(self, callback: Callable[[], None]) -> None:
+        """`callback` is called from any thread when events wait for process_events()."""
+        self._wakeup = callback
+
+    def process_events(self) -> int:
+        """Apply waiting events to the flow; returns how many were applied."""
+        count = 0
+        while True:
+            try:
+                event = self._events.get_nowait()
+            except queue.Empty:
+                return count
+            count += 1
+            self.flow.on_event(event.source, event.kind, event.payload)
+
+    def tick(self) -> None:
+        """Drive timeouts; call a few times a second."""
+        self.flow.tick()
+
+    def inject(self, device_class: str, word: str, *args: str) -> None:
+        """Send a fault or simulator word to a device (rig, tests, maintenance)."""
+        device = self.devices.get(device_class)
+        if device is None:
+            raise KeyError(f"no {device_class} device is fitted")
+        device.inject(word, *args)
+
+    def run_until(
+        self, predicate: Callable[[ViewState], bool], timeout: float = 5.0, step: float = 0.005
+    ) -> ViewState:
+        """Process events until `predicate(view)` holds (headless runs: tests, rig, bench)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.process_events()
+            self.tick()
+            if predicate(self.view):
+                return self.view
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"condition not met within {timeout} s; screen={self.view.screen} "
+                    f"message={self.view.message}"
+                )
+            time.sleep(step)
+
+    def start(self) -> None:
+        """Start every device."""
+        for device in self.devices.values():
+            device.start()
+        self._started = True
+
+    def stop(self) -> None:
+        """Stop devices and the storage thread, then close the outbox."""
+        if self._started:
+            for device in self.devices.values():
+                device.stop()
+            self._started = False
+        self._storage.shutdown(wait=True)
+        self.outbox.close()
+
+    # -- FlowPorts (called by the flow on the owner's thread; never block) ------------------------
+    def device_status(self, device_class: str) -> Any | None:
+        """Status of a fitted device, None when none is configured."""
+        device = self.devices.get(device_class)
+        return device.status if device is not None else None
+
+    def connectivity(self) -> str:
+        """'online' or 'offline'; the sync worker (a later issue) will drive this."""
+        return self._connectivity
+
+    def set_connectivity(self, state: str) -> None:
+        """Change the connectivity state (sync worker, rig)."""
+        if state != self._connectivity:
+            log.info("connectivity: %s", state)
+            self._connectivity = state
+            self._post(Event("intake", "status_changed", {"state": state}))
+
+    def start_face(self, reference_photo: bytes | None) -> None:
+        """Ask the camera to verify the citizen against the document photo."""
+        camera = self.devices.get("camera")
+        if camera is None:
+            self._post(Event("camera", "face_result", {"match": False, "reason": "no_camera"}))
+            return
+        camera.start_verification(reference_photo)  # type: ignore[attr-defined]
+
+    def stop_face(self) -> None:
+        """Stop face verification."""
+        camera = self.devices.get("camera")
+        if camera is not None:
+            camera.stop_verification()  # type: ignore[attr-defined]
+
+    def submit(self, service_id: str, payload: dict[str, Any], personal: dict[str, Any]) -> None:
+        """Store the transaction on the storage thread; the flow hears back as an event."""
+        self._storage.submit(self._enqueue, service_id, payload, personal)
+
+    def print(self, kind: str, transaction_id: str, document: Any) -> None:
+        """Journal the print job, then hand it to the printer."""
+        self._storage.submit(self._print, kind, transaction_id, document)
+
+    # -- worker-thread side ----------------------------------------------------------------------
+    def _post(self, event: Event) -> None:
+        self._events.put(event)
+        wakeup = self._wakeup
+        if wakeup is not None:
+            wakeup()
+
+    def _on_device_event(self, event: DeviceEvent) -> None:
+        payload = dict(event.payload)
+        if event.kind in ("printed", "print_failed"):
+            payload.update(self._settle_print(event))
+        self._post(Event(event.device, event.kind, payload))
+
+    def _enqueue(self, service_id: str, payload: dict[str, Any], personal: dict[str, Any]) -> None:
+        try:
+            done = self.outbox.enqueue(service_id, payload, personal)
+        except StorageFull:
+            log.error("outbox: storage full, transaction not stored")
+            self._post(Event("outbox", "failed", {"reason": "storage_full"}))
+            return
+        except OutboxError as exc:
+            log.error("outbox: transaction not stored: %s", type(exc).__name__)
+            self._post(Event("outbox", "failed", {"reason": "error"}))
+            return
+        self._post(
+            Event(
+                "outbox",
+                "enqueued",
+                {"transaction_id": done.transaction_id, "receipt_number": done.receipt_number},
+            )
+        )
+
+    def _print(self, kind: str, transaction_id: str, document: Any) -> None:
+        printer = self.devices.get(kind)
+        try:
+            job_id = self.outbox.record_print(transaction_id, kind)
+        except OutboxError:
+            log.exception("print journal failed")
+            self._post(Event(kind, "print_failed", {"transaction_id": transaction_id}))
+            return
+        if printer is None:
+            self.outbox.mark_print(job_id, "failed", "not_fitted")
+            self._post(Event(kind, "print_failed", {"transaction_id": transaction_id}))
+            return
+        with self._lock:
+            self._print_jobs[job_id] = (kind, transaction_id)
+        self.outbox.mark_print(job_id, "sent")
+        printer.print_document(job_id, document)  # type: ignore[attr-defined]
+
+    def _settle_print(self, event: DeviceEvent) -> dict[str, Any]:
+        job_id = str(event.payload.get("job_id", ""))
+        with self._lock:
+            job = self._print_jobs.pop(job_id, None)
+        if job is None:
+            return {}
+        ok = event.kind == "printed"
+        reason = None if ok else str(event.payload.get("reason", "unknown"))
+        try:
+            self.outbox.mark_print(job_id, "confirmed" if ok else "failed", reason)
+        except OutboxError:
+            log.exception("print journal update failed for job %s", job_id)
+        return {"transaction_id": job[1]}
+
+
+def build_terminal(
+    config: KioskConfig,
+    *,
+    sim: bool = False,
+    state_dir: Path | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> Terminal:
+    """Build a terminal from config; `sim` replaces every device with its simulator."""
+    outbox_path = config.outbox_path()
+    key_path = config.outbox_key_path()
+    if state_dir is not None:
+        outbox_path = state_dir / "outbox.sqlite3"
+        key_path = state_dir / "outbox.key"
+    outbox = Outbox(outbox_path, config.terminal.id, key_path=key_path)
+    holder: list[Terminal] = []
+
+    def on_event(event: DeviceEvent) -> None:
+        holder[0]._on_device_event(event)
+
+    devices: dict[str, Device] = {}
+    for device_class in DEVICE_CLASSES:
+        settings = getattr(config.devices, device_class)
+        if not settings.enabled:
+            continue
+        backend = "sim" if sim else settings.backend
+        options = dict(settings.options)
+        if settings.faults:
+            options["faults"] = list(settings.faults)
+        devices[device_class] = create_device(device_class, backend, on_event, **options)
+    # No intake client exists yet (the sync worker is a separate issue), so the terminal is
+    # honestly offline: online-only services show as unavailable with that reason.
+    terminal = Terminal(config, outbox=outbox, devices=devices, clock=clock)
+    holder.append(terminal)
+    return terminal

@@ -1,0 +1,161 @@
+"""`./run bench`: speed and memory of the kiosk, written as a table to build/bench.md.
+
+Figures are medians over repeated runs on this machine; targets come from the issues. Timed
+assertions do not belong in the test suite, so this is a separate command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+KIOSK = str(Path(sys.executable).with_name("kiosk"))
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank) of `values`."""
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+def qt_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(QT_QPA_PLATFORM="offscreen", QT_QUICK_BACKEND="software", **extra)
+    return env
+
+
+def cold_start(runs: int) -> list[float]:
+    """Seconds from spawning `kiosk run` to its first drawn attract frame."""
+    times = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as state:
+            start = time.perf_counter()
+            proc = subprocess.Popen(
+                [KIOSK, "run", "--sim", "--windowed", "--state-dir", state],
+                env=qt_env(KIOSK_EXIT_AFTER_FIRST_FRAME="1"),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+            )
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                if line.startswith("first-frame"):
+                    times.append(time.perf_counter() - start)
+                    break
+            proc.wait(timeout=60)
+            if proc.returncode != 0:
+                raise RuntimeError(f"kiosk run exited with {proc.returncode}")
+    return times
+
+
+def tour(runs: int) -> tuple[list[float], list[float]]:
+    """Tap-to-drawn latencies (ms) over the screenshot tour, and RSS (MB) after it."""
+    taps: list[float] = []
+    rss: list[float] = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            metrics = Path(tmp) / "metrics.json"
+            subprocess.run(
+                [KIOSK, "run", "--sim", "--state-dir", tmp, "--screenshot-tour", tmp],
+                env=qt_env(KIOSK_TOUR_METRICS=str(metrics)),
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=300,
+            )
+            data = json.loads(metrics.read_text())
+            taps.extend(data["taps_ms"])
+            rss.append(data["rss_mb"])
+    return taps, rss
+
+
+def headless_journeys(count: int) -> list[float]:
+    """Milliseconds per flow intent (no Qt): the core's share of a tap."""
+    from kiosk.config import load_config
+    from kiosk.terminal import build_terminal
+
+    config = load_config([])
+    service = next(
+        s for s in config.services.values() if s.identity == "none" and not s.online_only
+    )
+    samples: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        terminal = build_terminal(config, sim=True, state_dir=Path(tmp))
+        terminal.start()
+        try:
+
+            def timed(name: str, payload: dict | None = None) -> None:
+                t0 = time.perf_counter()
+                terminal.intent(name, payload)
+                samples.append((time.perf_counter() - t0) * 1000)
+
+            for _ in range(count):
+                timed("start")
+                timed("choose_service", {"service_id": service.id})
+                for f in service.fields:
+                    value = f.choices[0].value if f.choices else "13800138000"
+                    timed("input", {"field": f.id, "value": value})
+                timed("cancel")
+        finally:
+            terminal.stop()
+    return samples
+
+
+def row(name: str, value: str, target: str, ok: bool | None) -> str:
+    verdict = "" if ok is None else ("pass" if ok else "**FAIL**")
+    return f"| {name} | {value} | {target} | {verdict} |"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every benchmark and write the table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5, help="repetitions of each measurement")
+    parser.add_argument("--out", default=str(ROOT / "build" / "bench.md"))
+    args = parser.parse_args(argv)
+
+    rows = ["| measurement | median (p95) | target | |", "|---|---|---|---|"]
+    failed = False
+
+    def record(
+        name: str,
+        values: list[float],
+        unit: str,
+        target: float | None,
+        pick: Callable[[list[float]], float],
+    ) -> None:
+        nonlocal failed
+        med = statistics.median(values)
+        p95 = percentile(values, 95)
+        ok = None if target is None else pick(values) <= target
+        failed |= ok is False
+        shown = f"{med:.1f} {unit} ({p95:.1f} {unit}, n={len(values)})"
+        rows.append(row(name, shown, "-" if target is None else f"<= {target:g} {unit}", ok))
+
+    starts = cold_start(args.runs)
+    record("cold start to first attract frame", starts, "s", 1.0, statistics.median)
+    taps, rss = tour(max(1, args.runs // 2))
+    record("tap to next screen drawn (tour)", taps, "ms", 50.0, lambda v: percentile(v, 95))
+    record("RSS after the tour", rss, "MB", 250.0, statistics.median)
+    record("flow intent, core only (no Qt)", headless_journeys(200), "ms", None, statistics.median)
+
+    table = "\n".join(rows)
+    header = f"# Benchmarks\n\n{time.strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} cores\n\n"
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(header + table + "\n", encoding="utf-8")
+    print(table)
+    print(f"\nwritten to {args.out}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

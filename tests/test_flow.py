@@ -1,0 +1,410 @@
+"""The citizen flow, headless: every service's journey, cancel and timeout from every screen,
+card and face problems, device faults mid-journey, and no personal data left behind."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import pytest
+
+from kiosk.config import KioskConfig, Service
+from kiosk.flow import SCREENS, SessionChart, ViewState
+from kiosk.terminal import Terminal
+from kiosk.validators import credit_code_check_char
+
+# The simulator's fictitious card holder (GB 11643's own example number).
+SIM_NAME = "测试样例"
+SIM_ID = "11010519491231002X"
+
+
+def valid_value(field_type: str, choices: list[dict]) -> str:
+    """A value that passes the validator of `field_type`."""
+    if field_type == "choice":
+        return str(choices[0]["value"])
+    body = "91350100M00010000"
+    return {
+        "name": "王小明",
+        "phone": "13800138000",
+        "id_number": SIM_ID,
+        "credit_code": body + credit_code_check_char(body),
+        "postal_code": "510000",
+        "number": "100",
+        "date": "2026-01-05",
+        "textarea": "路灯已经坏了三天，请尽快维修。",
+    }.get(field_type, "示例内容")
+
+
+def on(screen: str) -> Callable[[ViewState], bool]:
+    return lambda view: view.screen == screen
+
+
+def go_to_form(terminal: Terminal, service: Service) -> None:
+    """From attract to the service's form, through card and face when the service needs them."""
+    terminal.intent("start")
+    assert terminal.view.screen == "choose_service"
+    terminal.intent("choose_service", {"service_id": service.id})
+    if service.identity != "none":
+        assert terminal.view.screen == "identify"
+        assert terminal.view.message == "idcard.insert"
+        terminal.inject("idcard", "card_insert", "resident")
+    terminal.run_until(on("fill_form"))
+
+
+def fill_form(terminal: Terminal) -> None:
+    for f in terminal.view.data["fields"]:
+        if f["readonly"]:
+            continue
+        terminal.intent("input", {"field": f["id"], "value": valid_value(f["type"], f["choices"])})
+
+
+def complete(terminal: Terminal, service: Service) -> ViewState:
+    go_to_form(terminal, service)
+    fill_form(terminal)
+    terminal.intent("next")
+    assert terminal.view.screen == "review", terminal.view.data
+    if "courier" in service.delivery:
+        terminal.intent("delivery", {"option": "courier"})
+        assert terminal.view.data["delivery"] == "courier"
+    terminal.intent("submit")
+    view = terminal.run_until(on("rating"))
+    assert view.data["receipt_number"]
+    terminal.intent("rate", {"score": 5})
+    return terminal.run_until(on("done"))
+
+
+def service_ids(predicate: Callable[[Service], bool] = lambda s: True) -> list[str]:
+    from kiosk.config import load_config
+
+    return [s.id for s in load_config([]).services.values() if predicate(s)]
+
+
+def test_chart_lists_every_screen() -> None:
+    assert {s.id for s in SessionChart.states} == set(SCREENS)
+
+
+@pytest.mark.parametrize("service_id", service_ids())
+def test_every_service_journey(terminal: Terminal, config: KioskConfig, service_id: str) -> None:
+    service = config.services[service_id]
+    terminal.set_connectivity("online")
+    view = complete(terminal, service)
+    assert view.message is None
+    assert view.data["printed"] is True
+    receipt_number = view.data["receipt_number"]
+    items = terminal.outbox.items()
+    assert [i.receipt_number for i in items] == [receipt_number]
+    item = items[0]
+    assert item.service_id == service_id
+    assert item.payload["delivery"] in service.delivery
+    if "receipt" in service.outputs:
+        printed = terminal.devices["receipt"].printed  # type: ignore[attr-defined]
+        text = "".join(b.get("text", "") for b in printed[-1][1])
+        assert receipt_number in text
+        assert SIM_NAME not in text and SIM_ID not in text  # masked on paper
+    jobs = terminal.outbox.print_jobs(item.transaction_id)
+    assert sorted(j["kind"] for j in jobs) == sorted(service.outputs)
+    assert {j["state"] for j in jobs} == {"confirmed"}
+    if service.deadline_working_days:
+        assert view.data["deadline"] is not None
+    terminal.intent("finish")
+    assert terminal.view.screen == "attract"
+
+
+def test_identity_is_prefilled_and_read_only(terminal: Terminal, config: KioskConfig) -> None:
+    service = next(
+        s for s in config.services.values() if any(f.prefill == "id_card.name" for f in s.fields)
+    )
+    terminal.set_connectivity("online")
+    go_to_form(terminal, service)
+    name_field = next(
+        f
+        for f, spec in zip(terminal.view.data["fields"], service.fields, strict=True)
+        if spec.prefill == "id_card.name"
+    )
+    assert name_field["value"] == SIM_NAME and name_field["readonly"]
+    terminal.intent("input", {"field": name_field["id"], "value": "别人"})
+    assert SIM_NAME in str(terminal.view.data)
+
+
+def test_online_only_services_unavailable_offline(terminal: Terminal, config: KioskConfig) -> None:
+    online_only = [s for s in config.services.values() if s.online_only]
+    assert online_only, "the catalogue should have online-only services"
+    terminal.intent("start")
+    listed = {s["id"]: s for s in terminal.view.data["services"]}
+    for s in online_only:
+        assert listed[s.id]["available"] is False
+        assert listed[s.id]["reason"] == "unavailable.offline"
+    terminal.intent("choose_service", {"service_id": online_only[0].id})
+    assert terminal.view.screen == "choose_service"
+    assert terminal.view.message == "unavailable.offline"
+
+
+def test_unknown_service_id_is_a_message(terminal: Terminal) -> None:
+    terminal.intent("start")
+    terminal.intent("choose_service", {"service_id": "no_such_service"})
+    assert terminal.view.screen == "choose_service"
+    assert terminal.view.message == "service.unknown"
+
+
+def card_service(config: KioskConfig, identity: str) -> Service:
+    return next(s for s in config.services.values() if s.identity == identity and not s.online_only)
+
+
+def reach(terminal: Terminal, config: KioskConfig, screen: str) -> None:
+    """Drive a fresh session to `screen` (a screen with inactivity timeout)."""
+    service = card_service(config, "id_card_face")
+    if screen == "attract":
+        return
+    terminal.intent("start")
+    if screen == "choose_service":
+        return
+    if screen == "verify_face":
+        terminal.inject("camera", "face", "no_face")
+    terminal.intent("choose_service", {"service_id": service.id})
+    if screen == "identify":
+        return
+    terminal.inject("idcard", "card_insert", "resident")
+    if screen == "verify_face":
+        terminal.run_until(lambda v: v.screen == "verify_face" and v.message == "face.retry")
+        return
+    terminal.run_until(on("fill_form"))
+    if screen == "fill_form":
+        return
+    fill_form(terminal)
+    terminal.intent("next")
+    if screen == "review":
+        return
+    terminal.intent("submit")
+    terminal.run_until(on("rating"))
+    if screen == "rating":
+        return
+    terminal.intent("rate", {"score": 4})
+    terminal.run_until(on("done"))
+
+
+SESSION_SCREENS = [
+    "choose_service",
+    "identify",
+    "verify_face",
+    "fill_form",
+    "review",
+    "rating",
+    "done",
+]
+
+
+@pytest.mark.parametrize("screen", SESSION_SCREENS)
+def test_cancel_from_every_screen_wipes_the_session(
+    terminal: Terminal, config: KioskConfig, screen: str
+) -> None:
+    reach(terminal, config, screen)
+    assert terminal.view.screen == screen
+    terminal.intent("cancel")
+    assert terminal.view.screen == "attract"
+    assert terminal.flow._session is None
+    assert SIM_NAME not in str(terminal.view.to_dict())
+    # The next citizen starts with an empty form.
+    service = (
+        card_service(config, "none")
+        if any(s.identity == "none" for s in config.services.values())
+        else None
+    )
+    if service is not None:
+        terminal.intent("start")
+        terminal.intent("choose_service", {"service_id": service.id})
+        assert all(f["value"] == "" for f in terminal.view.data["fields"])
+
+
+@pytest.mark.parametrize("screen", SESSION_SCREENS)
+def test_timeout_from_every_screen(
+    terminal: Terminal, config: KioskConfig, clock, screen: str
+) -> None:
+    reach(terminal, config, screen)
+    session = terminal.view.session
+    limit = config.timeout_for(screen)
+    clock.advance(limit - config.timeouts.warning_s - 1)
+    terminal.tick()
+    assert terminal.view.countdown is None
+    clock.advance(2)
+    terminal.tick()
+    assert terminal.view.screen == screen
+    assert terminal.view.countdown is not None and 0 < terminal.view.countdown <= 10
+    terminal.intent("activity")  # "continue" on the warning banner
+    assert terminal.view.countdown is None
+    clock.advance(limit + 1)
+    terminal.tick()
+    assert terminal.view.screen == "attract"
+    assert terminal.view.message == "session.timeout"
+    assert terminal.flow._session is None
+    terminal.intent("start")
+    assert terminal.view.session == session + 1
+
+
+def test_attract_never_times_out(terminal: Terminal, clock) -> None:
+    clock.advance(10_000)
+    terminal.tick()
+    assert terminal.view.screen == "attract" and terminal.view.countdown is None
+
+
+@pytest.mark.parametrize(
+    ("profile", "message"),
+    [
+        ("damaged", "idcard.reinsert"),
+        ("bad_check", "idcard.invalid"),
+        ("foreigner", "idcard.unsupported"),
+    ],
+)
+def test_card_problems_are_calm_messages(
+    terminal: Terminal, config: KioskConfig, profile: str, message: str
+) -> None:
+    reach(terminal, config, "identify")
+    terminal.inject("idcard", "card_insert", profile)
+    view = terminal.run_until(lambda v: v.message == message)
+    assert view.screen == "identify"
+    # A good card afterwards still works.
+    terminal.inject("idcard", "card_remove")
+    terminal.inject("idcard", "card_insert", "resident")
+    terminal.run_until(on("verify_face"))
+
+
+def test_face_mismatch_three_times_sends_to_a_window(
+    terminal: Terminal, config: KioskConfig
+) -> None:
+    reach(terminal, config, "identify")
+    terminal.inject("camera", "face", "mismatch")
+    terminal.inject("idcard", "card_insert", "resident")
+    terminal.run_until(lambda v: v.screen == "verify_face" and v.message == "face.retry")
+    terminal.inject("camera", "face", "mismatch")
+    terminal.run_until(lambda v: v.data.get("attempts_left") == 1)
+    terminal.inject("camera", "face", "mismatch")
+    view = terminal.run_until(lambda v: v.message == "face.failed")
+    assert view.screen == "verify_face"
+    terminal.intent("retry")  # no more attempts
+    assert terminal.view.message == "face.failed"
+
+
+def test_dead_reader_makes_id_services_unavailable(terminal: Terminal, config: KioskConfig) -> None:
+    terminal.inject("idcard", "unplug")
+    terminal.run_until(lambda v: not terminal.devices["idcard"].status.usable)
+    terminal.intent("start")
+    listed = {s["id"]: s for s in terminal.view.data["services"]}
+    for s in config.services.values():
+        if s.identity != "none":
+            assert listed[s.id]["available"] is False
+    assert any(
+        listed[s.id]["reason"] == "unavailable.idcard"
+        for s in config.services.values()
+        if s.identity != "none"
+    )
+    terminal.inject("idcard", "replug")
+    terminal.run_until(lambda v: terminal.devices["idcard"].status.usable)
+    terminal.process_events()
+    assert any(s["available"] for s in terminal.view.data["services"] if s["identity"] != "none")
+
+
+def test_paper_out_mid_journey_keeps_the_transaction(
+    terminal: Terminal, config: KioskConfig
+) -> None:
+    reach(terminal, config, "review")
+    terminal.inject("receipt", "paper_empty")
+    terminal.run_until(lambda v: not terminal.devices["receipt"].status.usable)
+    terminal.intent("submit")
+    view = terminal.run_until(on("rating"))
+    assert view.message == "print.failed"
+    number = view.data["receipt_number"]
+    assert [i.receipt_number for i in terminal.outbox.items()] == [number]
+    jobs = terminal.outbox.print_jobs(terminal.outbox.items()[0].transaction_id)
+    assert [(j["kind"], j["state"]) for j in jobs] == [("receipt", "failed")]
+    terminal.intent("rate", {"score": 2})
+    done = terminal.run_until(on("done"))
+    assert done.data["printed"] is False and done.data["receipt_number"] == number
+    # With no paper, receipt services are unavailable to the next citizen.
+    terminal.intent("finish")
+    flow = terminal.flow
+    for s in config.services.values():
+        if "receipt" in s.outputs:
+            assert flow.service_unavailable_reason(s) == "unavailable.receipt"
+    if not flow.any_service_available():
+        terminal.intent("start")
+        assert terminal.view.screen == "attract"
+        assert terminal.view.message == "terminal.out_of_service"
+        assert terminal.view.data["available"] is False
+    terminal.inject("receipt", "reset")  # a technician refills the paper
+    terminal.run_until(lambda v: terminal.devices["receipt"].status.usable)
+    assert flow.service_unavailable_reason(card_service(config, "id_card_face")) is None
+
+
+def test_form_errors_name_the_field(terminal: Terminal, config: KioskConfig) -> None:
+    service = next(
+        s
+        for s in config.services.values()
+        if any(f.type == "phone" for f in s.fields) and not s.online_only
+    )
+    go_to_form(terminal, service)
+    fill_form(terminal)
+    phone = next(f for f in service.fields if f.type == "phone")
+    terminal.intent("input", {"field": phone.id, "value": "12345"})
+    terminal.intent("next")
+    assert terminal.view.screen == "fill_form"
+    assert terminal.view.message == "form.has_errors"
+    errors = {f["id"]: f["error"] for f in terminal.view.data["fields"]}
+    assert errors[phone.id] == "invalid.phone"
+    assert "12345" in str(terminal.view.data)  # what the citizen typed is kept
+    terminal.intent("input", {"field": phone.id, "value": "13912345678"})
+    terminal.intent("next")
+    assert terminal.view.screen == "review"
+
+
+def test_review_masks_personal_values(terminal: Terminal, config: KioskConfig) -> None:
+    reach(terminal, config, "review")
+    shown = str(terminal.view.data)
+    assert SIM_ID not in shown and SIM_NAME not in shown
+    assert "110105********002X" in shown
+
+
+def test_storage_full_is_told_and_nothing_is_lost(
+    terminal: Terminal, config: KioskConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from offline_cache import StorageFull
+
+    reach(terminal, config, "review")
+
+    def full(*args, **kwargs):
+        raise StorageFull("disk full")
+
+    monkeypatch.setattr(terminal.outbox, "enqueue", full)
+    terminal.intent("submit")
+    view = terminal.run_until(lambda v: v.message == "submit.storage_full")
+    assert view.screen == "review"
+    assert view.data["fields"]  # the citizen's form is still there
+    monkeypatch.undo()
+    terminal.intent("submit")
+    terminal.run_until(on("rating"))
+
+
+def test_cancel_is_ignored_while_storing(terminal: Terminal, config: KioskConfig) -> None:
+    reach(terminal, config, "review")
+    terminal.intent("submit")
+    assert terminal.view.screen == "submitting"
+    terminal.intent("cancel")
+    assert terminal.view.screen in ("submitting", "printing", "rating")
+    terminal.run_until(on("rating"))
+
+
+def test_language_switch_and_reset(terminal: Terminal, config: KioskConfig) -> None:
+    terminal.intent("start")
+    terminal.intent("language", {"lang": "en"})
+    titles = {s["title"] for s in terminal.view.data["services"]}
+    assert titles == {s.title.en for s in config.services.values()}
+    terminal.intent("cancel")
+    assert terminal.view.language == config.ui.language
+
+
+def test_no_personal_data_in_logs(
+    terminal: Terminal, config: KioskConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    reach(terminal, config, "done")
+    logged = caplog.text
+    assert SIM_NAME not in logged and SIM_ID not in logged
+    assert "11010519491231" not in logged
