@@ -127,6 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("paths", nargs="+", metavar="DIR", help="overlay directory or file")
     validate.set_defaults(func=cmd_config_validate)
     config.set_defaults(func=lambda _a: _usage(config))
+
+    from kiosk.commands import register_all
+
+    register_all(sub)
     return parser
 
 

@@ -18,14 +18,14 @@ def mask_id_number(value: str) -> str:
 
 def mask_name(value: str) -> str:
     """Keep the family name (first character): 张**."""
-    if not value:
-        return ""
-    return value[0] + MASK * max(1, len(value) - 1)
+    if len(value) <= 1:
+        return MASK * len(value)
+    return value[0] + MASK * (len(value) - 1)
 
 
 def mask_phone(value: str) -> str:
     """Keep the first 3 and last 4 digits: 138****1234."""
-    if len(value) < 8:
+    if len(value) <= 7:
         return MASK * len(value)
     return value[:3] + MASK * (len(value) - 7) + value[-4:]
 

@@ -15,9 +15,6 @@ __all__ = [
     "VALIDATORS",
     "credit_code_check_char",
     "id_number_check_char",
-    "mask_id_number",
-    "mask_name",
-    "mask_phone",
     "validate",
 ]
 
@@ -164,24 +161,3 @@ VALIDATORS: dict[str, Callable[[str], str | None]] = {
 def validate(name: str, value: str) -> str | None:
     """Run the named validator on value; None if valid, else an error key (KeyError if unknown)."""
     return VALIDATORS[name](value)
-
-
-def mask_id_number(value: str) -> str:
-    """Mask an ID number for display, keeping the first 6 and last 4 characters."""
-    if len(value) <= 10:
-        return "*" * len(value)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
-
-
-def mask_phone(value: str) -> str:
-    """Mask a phone number for display, keeping the first 3 and last 4 digits."""
-    if len(value) <= 7:
-        return "*" * len(value)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
-
-
-def mask_name(value: str) -> str:
-    """Mask a personal name for display, keeping only the first character."""
-    if len(value) <= 1:
-        return "*" * len(value)
-    return value[0] + "*" * (len(value) - 1)

@@ -17,6 +17,15 @@ from kiosk.config import KioskConfig, load_config
 from kiosk.terminal import Terminal, build_terminal
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--hil",
+        action="store_true",
+        help="also run the device contract suites against real hardware named by KIOSK_HIL_* "
+        "environment variables",
+    )
+
+
 def write_overlay(directory: Path, text: str, name: str = "50-test.toml") -> Path:
     """Write one overlay file into `directory` and return the directory."""
     directory.mkdir(parents=True, exist_ok=True)

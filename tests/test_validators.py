@@ -8,14 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kiosk.privacy import mask_id_number, mask_name, mask_phone
 from kiosk.validators import (
     ERROR_KEYS,
     VALIDATORS,
     credit_code_check_char,
     id_number_check_char,
-    mask_id_number,
-    mask_name,
-    mask_phone,
     validate,
 )
 
