@@ -729,7 +729,7 @@ class Flow:
                         "type": f.type,
                         "label": self._t(f.label),
                         "required": f.required,
-                        "value": session.values.get(f.id, ""),
+                        "value": self._form_value(f, session),
                         "error": session.errors.get(f.id),
                         "choices": [
                             {"value": c.value, "label": self._t(c.label)} for c in f.choices
@@ -741,6 +741,13 @@ class Flow:
                 )
         data["fields"] = fields
         return data
+
+    def _form_value(self, f: FormField, session: Session) -> str:
+        value = session.values.get(f.id, "")
+        if f.id in session.prefilled and f.personal:
+            # Read from the card and not editable: shown masked, as the hall is public.
+            return privacy.mask_value(f.type, value)
+        return value
 
     def _display_value(self, f: FormField, value: str) -> str:
         if f.type == "choice":

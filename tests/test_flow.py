@@ -121,9 +121,12 @@ def test_identity_is_prefilled_and_read_only(terminal: Terminal, config: KioskCo
         for f, spec in zip(terminal.view.data["fields"], service.fields, strict=True)
         if spec.prefill == "id_card.name"
     )
-    assert name_field["value"] == SIM_NAME and name_field["readonly"]
+    assert name_field["readonly"] and name_field["prefilled"]
+    assert name_field["value"] == "测***"  # masked: the hall is public
+    assert SIM_NAME not in str(terminal.view.data) and SIM_ID not in str(terminal.view.data)
     terminal.intent("input", {"field": name_field["id"], "value": "别人"})
-    assert SIM_NAME in str(terminal.view.data)
+    assert terminal.flow._session is not None
+    assert terminal.flow._session.values[name_field["id"]] == SIM_NAME
 
 
 def test_online_only_services_unavailable_offline(terminal: Terminal, config: KioskConfig) -> None:

@@ -1,0 +1,373 @@
+"""The Qt glue: a QObject bridge over the Qt-free terminal, the QML engine and the app loop.
+
+This is the one module that imports Qt for the kiosk screens. The terminal (kiosk.terminal) owns
+all logic; the bridge only mirrors its view state into properties QML binds to and forwards
+intents back. Device workers wake the GUI thread through a queued signal, so nothing here blocks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+import shiboken6
+from PySide6 import QtQuick  # (root object must become a QQuickWindow)
+from PySide6.QtCore import (
+    Property,
+    QCoreApplication,
+    QEvent,
+    QObject,
+    Qt,
+    QTimer,
+    QTranslator,
+    QUrl,
+    Signal,
+    SignalInstance,
+    Slot,
+)
+from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtQml import QQmlApplicationEngine
+
+log = logging.getLogger("ui.app")
+
+QML_DIR = Path(__file__).parent / "qml"
+I18N_DIR = Path(__file__).parent / "i18n"
+LANGUAGES = ("zh_CN", "en")
+FONT_FAMILY = "Noto Sans CJK SC"
+TICK_MS = 250
+SIZES = {"portrait": (1080, 1920), "landscape": (1920, 1080)}
+
+
+class ViewLike(Protocol):
+    """The part of kiosk.flow.ViewState the UI reads."""
+
+    screen: str
+    data: Mapping[str, Any]
+    message: str | None
+    countdown: int | None
+    language: str
+    session: int
+
+
+class TerminalLike(Protocol):
+    """The part of kiosk.terminal.Terminal the UI drives."""
+
+    @property
+    def view(self) -> Any: ...
+    def intent(self, name: str, payload: Mapping[str, Any] | None = None) -> None: ...
+    def subscribe(self, cb: Callable[[Any], None]) -> None: ...
+    def set_wakeup(self, cb: Callable[[], None]) -> None: ...
+    def process_events(self) -> Any: ...
+    def tick(self) -> None: ...
+    def inject(self, device_class: str, word: str, *args: str) -> None: ...
+
+
+def prepare_environment() -> None:
+    """Set what Qt reads at QGuiApplication construction (the virtual keyboard input module)."""
+    os.environ["QT_IM_MODULE"] = "qtvirtualkeyboard"
+
+
+def _plain(value: Any) -> Any:
+    """A deep copy made of dict/list/str/int/float/bool/None, which QVariant maps cleanly."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+class FlowBridge(QObject):
+    """Mirrors the terminal's view state into QML properties and forwards intents."""
+
+    screenChanged = Signal()
+    dataChanged = Signal()
+    messageChanged = Signal()
+    countdownChanged = Signal()
+    languageChanged = Signal()
+    sessionChanged = Signal()
+    centreNameChanged = Signal()
+    # Emitted from device worker threads; the queued connection lands it on the GUI thread.
+    _wakeup = Signal()
+
+    def __init__(self, terminal: TerminalLike, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._terminal = terminal
+        view = terminal.view
+        self._screen = view.screen
+        self._data: dict[str, Any] = _plain(view.data)
+        self._message = view.message or ""
+        self._countdown = -1 if view.countdown is None else int(view.countdown)
+        self._language = view.language
+        self._session = view.session
+        self._centre_name = str(self._data.get("centre_name", ""))
+        self._language_hooks: list[Callable[[str], None]] = []
+        self._wakeup.connect(self._process_events, Qt.ConnectionType.QueuedConnection)
+        terminal.subscribe(self._on_view)
+        terminal.set_wakeup(self._wakeup.emit)
+        self._timer = QTimer(self)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start()
+        # Events queued before the wakeup was set (terminal started first) get no wakeup.
+        self._wakeup.emit()
+
+    # -- properties -------------------------------------------------------------------------
+    def _get_screen(self) -> str:
+        return self._screen
+
+    def _get_data(self) -> dict[str, Any]:
+        return self._data
+
+    def _get_message(self) -> str:
+        return self._message
+
+    def _get_countdown(self) -> int:
+        return self._countdown
+
+    def _get_language(self) -> str:
+        return self._language
+
+    def _get_session(self) -> int:
+        return self._session
+
+    def _get_centre_name(self) -> str:
+        return self._centre_name
+
+    screen = Property(str, _get_screen, notify=screenChanged)
+    # A type name string is how PySide6 spells QVariantMap; its stubs only allow a type.
+    data = Property("QVariantMap", _get_data, notify=dataChanged)  # type: ignore[arg-type]
+    message = Property(str, _get_message, notify=messageChanged)
+    countdown = Property(int, _get_countdown, notify=countdownChanged)
+    language = Property(str, _get_language, notify=languageChanged)
+    session = Property(int, _get_session, notify=sessionChanged)
+    centreName = Property(str, _get_centre_name, notify=centreNameChanged)
+
+    # -- QML -> terminal ----------------------------------------------------------------------
+    @Slot(str, "QVariantMap")
+    def intent(self, name: str, payload: Mapping[str, Any]) -> None:
+        """Forward a citizen's action to the terminal (GUI thread)."""
+        self._terminal.intent(name, dict(payload or {}))
+
+    # -- Python side --------------------------------------------------------------------------
+    @property
+    def terminal(self) -> TerminalLike:
+        """The terminal this bridge mirrors."""
+        return self._terminal
+
+    def add_language_hook(self, hook: Callable[[str], None]) -> None:
+        """Call `hook(lang)` on a language change, before QML hears of it (translator swap)."""
+        self._language_hooks.append(hook)
+
+    def preview(self, view: Any) -> None:
+        """Show `view` as if the terminal had published it (screenshot tour: countdown banner)."""
+        self._on_view(view)
+
+    def shutdown(self) -> None:
+        """Stop the tick timer and stop listening to device wakeups."""
+        self._timer.stop()
+        self._terminal.set_wakeup(lambda: None)
+
+    @Slot()
+    def _process_events(self) -> None:
+        self._terminal.process_events()
+
+    @Slot()
+    def _tick(self) -> None:
+        # Draining here too means a lost wakeup costs at most one tick, never a stuck screen.
+        self._terminal.process_events()
+        self._terminal.tick()
+
+    def _on_view(self, view: Any) -> None:
+        changed: list[SignalInstance] = []
+        if view.language != self._language:
+            self._language = view.language
+            for hook in self._language_hooks:
+                hook(view.language)
+            changed.append(self.languageChanged)
+        if view.session != self._session:
+            self._session = view.session
+            changed.append(self.sessionChanged)
+        data = _plain(view.data)
+        if data != self._data:
+            self._data = data
+            changed.append(self.dataChanged)
+        centre = data.get("centre_name")
+        if isinstance(centre, str) and centre != self._centre_name:
+            self._centre_name = centre
+            changed.append(self.centreNameChanged)
+        message = view.message or ""
+        if message != self._message:
+            self._message = message
+            changed.append(self.messageChanged)
+        countdown = -1 if view.countdown is None else int(view.countdown)
+        if countdown != self._countdown:
+            self._countdown = countdown
+            changed.append(self.countdownChanged)
+        # The screen goes last so a new page is created with its data already in place.
+        if view.screen != self._screen:
+            self._screen = view.screen
+            changed.append(self.screenChanged)
+        for signal in changed:
+            signal.emit()
+
+
+class ActivityFilter(QObject):
+    """Tells the terminal about every touch, click or key so the inactivity timer restarts."""
+
+    _EVENTS = frozenset(
+        {
+            QEvent.Type.MouseButtonPress,
+            QEvent.Type.TouchBegin,
+            QEvent.Type.KeyPress,
+        }
+    )
+
+    def __init__(self, bridge: FlowBridge, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._bridge = bridge
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Send an "activity" intent on presses; never consumes the event."""
+        if event.type() in self._EVENTS:
+            self._bridge.terminal.intent("activity", {})
+        return False
+
+
+class KioskUi:
+    """One loaded UI: the bridge, the QML engine, the translator and the window."""
+
+    def __init__(
+        self,
+        app: QGuiApplication,
+        terminal: TerminalLike,
+        *,
+        language: str | None = None,
+        orientation: str = "portrait",
+    ) -> None:
+        self.app = app
+        self.terminal = terminal
+        app.setFont(QFont(FONT_FAMILY))
+        self.translator = QTranslator()
+        self._translator_installed = False
+        self._closed = False
+        self.bridge = FlowBridge(terminal)
+        self.engine = QQmlApplicationEngine()
+        self.bridge.add_language_hook(self.set_language)
+        self.set_language(terminal.view.language, retranslate=False)
+        if language in LANGUAGES and language != terminal.view.language:
+            terminal.intent("language", {"lang": language})
+        self.engine.rootContext().setContextProperty("bridge", self.bridge)
+        width, height = SIZES[orientation]
+        self.engine.setInitialProperties({"width": width, "height": height})
+        self.engine.load(QUrl.fromLocalFile(str(QML_DIR / "Main.qml")))
+        roots = self.engine.rootObjects()
+        if not roots:
+            raise RuntimeError(f"could not load {QML_DIR / 'Main.qml'}")
+        self.window: QtQuick.QQuickWindow = roots[0]  # type: ignore[assignment]
+        self.activity = ActivityFilter(self.bridge)
+        self.window.installEventFilter(self.activity)
+
+    def set_language(self, lang: str, *, retranslate: bool = True) -> None:
+        """Swap the QTranslator for `lang` and re-evaluate every qsTr binding."""
+        if self._translator_installed:
+            QCoreApplication.removeTranslator(self.translator)
+            self._translator_installed = False
+        self.translator = QTranslator()
+        if self.translator.load(f"kiosk_{lang}", str(I18N_DIR)):
+            QCoreApplication.installTranslator(self.translator)
+            self._translator_installed = True
+        else:
+            log.warning("no translation for %s in %s", lang, I18N_DIR)
+        if retranslate:
+            self.engine.retranslate()
+
+    def resize(self, orientation: str) -> None:
+        """Switch between portrait (1080x1920) and landscape (1920x1080) window sizes."""
+        width, height = SIZES[orientation]
+        self.window.setWidth(width)
+        self.window.setHeight(height)
+
+    def close(self) -> None:
+        """Tear down in an order that leaves no dangling callbacks into Qt (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        self.bridge.shutdown()
+        self.window.removeEventFilter(self.activity)
+        self.window.close()
+        # Delete the engine (and with it the window) now, while `bridge` is still alive: a
+        # deferred delete would let QML re-evaluate bindings against a dead context property.
+        shiboken6.delete(self.engine)
+        if self._translator_installed:
+            QCoreApplication.removeTranslator(self.translator)
+            self._translator_installed = False
+
+
+def build_ui(
+    app: QGuiApplication,
+    terminal: TerminalLike,
+    *,
+    language: str | None = None,
+    orientation: str = "portrait",
+) -> KioskUi:
+    """Load Main.qml over `terminal` (the window is created but not shown)."""
+    return KioskUi(app, terminal, language=language, orientation=orientation)
+
+
+def _rss_mb() -> float:
+    """Resident memory of this process in MB (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _report_first_frame() -> None:
+    print("first-frame", flush=True)
+    QCoreApplication.quit()
+
+
+def run_app(
+    terminal: TerminalLike,
+    *,
+    windowed: bool,
+    screenshot_tour: Path | None = None,
+    language: str | None = None,
+    orientation: str = "portrait",
+) -> int:
+    """Run the kiosk UI until quit; with `screenshot_tour`, render the tour there and return."""
+    prepare_environment()
+    existing = QGuiApplication.instance()
+    app = existing if isinstance(existing, QGuiApplication) else QGuiApplication(sys.argv[:1])
+    ui = build_ui(app, terminal, language=language, orientation=orientation)
+    try:
+        if screenshot_tour is not None:
+            from ui.tour import TourError, run_tour
+
+            ui.window.show()
+            metrics: dict[str, Any] = {}
+            try:
+                shots = run_tour(app, ui.engine, terminal, screenshot_tour, metrics=metrics)
+            except TourError as exc:
+                print(f"screenshot tour failed: {exc}", file=sys.stderr)
+                return 1
+            print(f"screenshot tour: {len(shots)} screenshots in {screenshot_tour}")
+            metrics_path = os.environ.get("KIOSK_TOUR_METRICS")
+            if metrics_path:  # ./run bench
+                metrics["rss_mb"] = _rss_mb()
+                Path(metrics_path).write_text(json.dumps(metrics), encoding="utf-8")
+            return 0
+        if os.environ.get("KIOSK_EXIT_AFTER_FIRST_FRAME"):  # ./run bench: cold start
+            ui.window.frameSwapped.connect(_report_first_frame, Qt.ConnectionType.QueuedConnection)
+        if windowed:
+            ui.window.show()
+        else:
+            ui.window.showFullScreen()
+        return int(app.exec())
+    finally:
+        ui.close()

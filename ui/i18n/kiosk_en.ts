@@ -1,0 +1,448 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en_US" sourcelanguage="en">
+<context>
+    <name>AttractPage</name>
+    <message>
+        <source>Welcome</source>
+        <translation>Welcome</translation>
+    </message>
+    <message>
+        <source>Apply for government services here at any hour, without queuing</source>
+        <translation>Apply for government services here at any hour, without queuing</translation>
+    </message>
+    <message>
+        <source>Choose a service</source>
+        <translation>Choose a service</translation>
+    </message>
+    <message>
+        <source>Place your ID card</source>
+        <translation>Place your ID card</translation>
+    </message>
+    <message>
+        <source>Face check</source>
+        <translation>Face check</translation>
+    </message>
+    <message>
+        <source>Fill in and submit</source>
+        <translation>Fill in and submit</translation>
+    </message>
+    <message>
+        <source>Touch to start</source>
+        <translation>Touch to start</translation>
+    </message>
+    <message>
+        <source>Out of service</source>
+        <translation>Out of service</translation>
+    </message>
+    <message>
+        <source>Terminal %1</source>
+        <translation>Terminal %1</translation>
+    </message>
+</context>
+<context>
+    <name>ChooseServicePage</name>
+    <message>
+        <source>Choose a service</source>
+        <translation>Choose a service</translation>
+    </message>
+    <message>
+        <source>Tap the service you want to apply for</source>
+        <translation>Tap the service you want to apply for</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>All</translation>
+    </message>
+</context>
+<context>
+    <name>DonePage</name>
+    <message>
+        <source>Your application has been submitted</source>
+        <translation>Your application has been submitted</translation>
+    </message>
+    <message>
+        <source>Receipt number</source>
+        <translation>Receipt number</translation>
+    </message>
+    <message>
+        <source>Expected to be completed by %1</source>
+        <translation>Expected to be completed by %1</translation>
+    </message>
+    <message>
+        <source>Please take your receipt from the slot below.</source>
+        <translation>Please take your receipt from the slot below.</translation>
+    </message>
+    <message>
+        <source>Remember to take your ID card with you.</source>
+        <translation>Remember to take your ID card with you.</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>Finish</translation>
+    </message>
+</context>
+<context>
+    <name>FillFormPage</name>
+    <message>
+        <source>11-digit mobile number</source>
+        <translation>11-digit mobile number</translation>
+    </message>
+    <message>
+        <source>18 characters</source>
+        <translation>18 characters</translation>
+    </message>
+    <message>
+        <source>6 digits</source>
+        <translation>6 digits</translation>
+    </message>
+    <message>
+        <source>YYYY-MM-DD</source>
+        <translation>YYYY-MM-DD</translation>
+    </message>
+    <message>
+        <source>As on the ID card</source>
+        <translation>As on the ID card</translation>
+    </message>
+    <message>
+        <source>Please fill in the form. Fields marked * are required.</source>
+        <translation>Please fill in the form. Fields marked * are required.</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>Back</translation>
+    </message>
+    <message>
+        <source>Next: check and submit</source>
+        <translation>Next: check and submit</translation>
+    </message>
+    <message>
+        <source>From your ID card</source>
+        <translation>From your ID card</translation>
+    </message>
+</context>
+<context>
+    <name>IdentifyPage</name>
+    <message>
+        <source>Identity check</source>
+        <translation>Identity check</translation>
+    </message>
+    <message>
+        <source>Card reader</source>
+        <translation>Card reader</translation>
+    </message>
+    <message>
+        <source>Your card data is used only for this application and is stored encrypted.</source>
+        <translation>Your card data is used only for this application and is stored encrypted.</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>Back</translation>
+    </message>
+</context>
+<context>
+    <name>Main</name>
+    <message>
+        <source>Government self-service terminal</source>
+        <translation>Government self-service terminal</translation>
+    </message>
+    <message>
+        <source>24-hour self-service</source>
+        <translation>24-hour self-service</translation>
+    </message>
+    <message>
+        <source>Home</source>
+        <translation>Home</translation>
+    </message>
+    <message>
+        <source>For your privacy, the session will end in %1 seconds and your data will be cleared.</source>
+        <translation>For your privacy, the session will end in %1 seconds and your data will be cleared.</translation>
+    </message>
+    <message>
+        <source>Continue</source>
+        <translation>Continue</translation>
+    </message>
+</context>
+<context>
+    <name>PrintingPage</name>
+    <message>
+        <source>Printing…</source>
+        <translation>Printing…</translation>
+    </message>
+    <message>
+        <source>Printing: %1</source>
+        <translation>Printing: %1</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <source>Please take your documents from the slot below when printing is finished.</source>
+        <translation>Please take your documents from the slot below when printing is finished.</translation>
+    </message>
+</context>
+<context>
+    <name>RatingPage</name>
+    <message>
+        <source>Very dissatisfied</source>
+        <translation>Very dissatisfied</translation>
+    </message>
+    <message>
+        <source>Dissatisfied</source>
+        <translation>Dissatisfied</translation>
+    </message>
+    <message>
+        <source>Neutral</source>
+        <translation>Neutral</translation>
+    </message>
+    <message>
+        <source>Satisfied</source>
+        <translation>Satisfied</translation>
+    </message>
+    <message>
+        <source>Very satisfied</source>
+        <translation>Very satisfied</translation>
+    </message>
+    <message>
+        <source>How satisfied are you with this service?</source>
+        <translation>How satisfied are you with this service?</translation>
+    </message>
+    <message>
+        <source>Your rating helps us improve. It is anonymous.</source>
+        <translation>Your rating helps us improve. It is anonymous.</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewPage</name>
+    <message>
+        <source>Check your application</source>
+        <translation>Check your application</translation>
+    </message>
+    <message>
+        <source>How do you want to receive the result?</source>
+        <translation>How do you want to receive the result?</translation>
+    </message>
+    <message>
+        <source>This terminal will print: %1</source>
+        <translation>This terminal will print: %1</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>Change</translation>
+    </message>
+    <message>
+        <source>Submit application</source>
+        <translation>Submit application</translation>
+    </message>
+</context>
+<context>
+    <name>SubmittingPage</name>
+    <message>
+        <source>Submitting your application…</source>
+        <translation>Submitting your application…</translation>
+    </message>
+    <message>
+        <source>Please wait, this takes a few seconds.</source>
+        <translation>Please wait, this takes a few seconds.</translation>
+    </message>
+</context>
+<context>
+    <name>Texts</name>
+    <message>
+        <source>Please place your resident ID card on the card reader below</source>
+        <translation>Please place your resident ID card on the card reader below</translation>
+    </message>
+    <message>
+        <source>Reading your ID card. Please do not move it…</source>
+        <translation>Reading your ID card. Please do not move it…</translation>
+    </message>
+    <message>
+        <source>The card could not be read. Please place it on the reader again.</source>
+        <translation>The card could not be read. Please place it on the reader again.</translation>
+    </message>
+    <message>
+        <source>This card could not be verified. Please use a valid resident ID card.</source>
+        <translation>This card could not be verified. Please use a valid resident ID card.</translation>
+    </message>
+    <message>
+        <source>This type of card is not accepted here. Please go to a service desk.</source>
+        <translation>This type of card is not accepted here. Please go to a service desk.</translation>
+    </message>
+    <message>
+        <source>The ID card reader is out of service. Please go to a service desk.</source>
+        <translation>The ID card reader is out of service. Please go to a service desk.</translation>
+    </message>
+    <message>
+        <source>Please look straight at the camera and keep still</source>
+        <translation>Please look straight at the camera and keep still</translation>
+    </message>
+    <message>
+        <source>Your face was not recognised. Please look straight at the camera and try again.</source>
+        <translation>Your face was not recognised. Please look straight at the camera and try again.</translation>
+    </message>
+    <message>
+        <source>Face verification failed. Please go to a service desk for help.</source>
+        <translation>Face verification failed. Please go to a service desk for help.</translation>
+    </message>
+    <message>
+        <source>Please correct the fields marked in red</source>
+        <translation>Please correct the fields marked in red</translation>
+    </message>
+    <message>
+        <source>Your application was received, but the receipt could not be printed. Please show the receipt number below at a service desk.</source>
+        <translation>Your application was received, but the receipt could not be printed. Please show the receipt number below at a service desk.</translation>
+    </message>
+    <message>
+        <source>Your session ended because there was no activity. Your data has been cleared.</source>
+        <translation>Your session ended because there was no activity. Your data has been cleared.</translation>
+    </message>
+    <message>
+        <source>Your session is about to end</source>
+        <translation>Your session is about to end</translation>
+    </message>
+    <message>
+        <source>Your application could not be saved. Please try again or go to a service desk.</source>
+        <translation>Your application could not be saved. Please try again or go to a service desk.</translation>
+    </message>
+    <message>
+        <source>This terminal cannot accept applications right now. Please use another terminal.</source>
+        <translation>This terminal cannot accept applications right now. Please use another terminal.</translation>
+    </message>
+    <message>
+        <source>This terminal is temporarily out of service</source>
+        <translation>This terminal is temporarily out of service</translation>
+    </message>
+    <message>
+        <source>This service is not available</source>
+        <translation>This service is not available</translation>
+    </message>
+    <message>
+        <source>ID card reader out of service</source>
+        <translation>ID card reader out of service</translation>
+    </message>
+    <message>
+        <source>Camera out of service</source>
+        <translation>Camera out of service</translation>
+    </message>
+    <message>
+        <source>Receipt printer out of service</source>
+        <translation>Receipt printer out of service</translation>
+    </message>
+    <message>
+        <source>Document printer out of service</source>
+        <translation>Document printer out of service</translation>
+    </message>
+    <message>
+        <source>Needs the network, which is down</source>
+        <translation>Needs the network, which is down</translation>
+    </message>
+    <message>
+        <source>This field is required</source>
+        <translation>This field is required</translation>
+    </message>
+    <message>
+        <source>Please choose one of the options</source>
+        <translation>Please choose one of the options</translation>
+    </message>
+    <message>
+        <source>Enter the name as printed on the ID card</source>
+        <translation>Enter the name as printed on the ID card</translation>
+    </message>
+    <message>
+        <source>Enter an 11-digit mobile number</source>
+        <translation>Enter an 11-digit mobile number</translation>
+    </message>
+    <message>
+        <source>Enter an 18-character ID card number</source>
+        <translation>Enter an 18-character ID card number</translation>
+    </message>
+    <message>
+        <source>The last character of the ID number does not match; please check it</source>
+        <translation>The last character of the ID number does not match; please check it</translation>
+    </message>
+    <message>
+        <source>The ID number contains an impossible date of birth</source>
+        <translation>The ID number contains an impossible date of birth</translation>
+    </message>
+    <message>
+        <source>Enter the 18-character unified social credit code</source>
+        <translation>Enter the 18-character unified social credit code</translation>
+    </message>
+    <message>
+        <source>The check character of the credit code does not match; please check it</source>
+        <translation>The check character of the credit code does not match; please check it</translation>
+    </message>
+    <message>
+        <source>Enter a 6-digit postal code</source>
+        <translation>Enter a 6-digit postal code</translation>
+    </message>
+    <message>
+        <source>Enter a number</source>
+        <translation>Enter a number</translation>
+    </message>
+    <message>
+        <source>Enter a date as YYYY-MM-DD</source>
+        <translation>Enter a date as YYYY-MM-DD</translation>
+    </message>
+    <message>
+        <source>Please check this entry</source>
+        <translation>Please check this entry</translation>
+    </message>
+    <message>
+        <source>Temporarily unavailable</source>
+        <translation>Temporarily unavailable</translation>
+    </message>
+    <message>
+        <source>Something went wrong. Please go to a service desk for help.</source>
+        <translation>Something went wrong. Please go to a service desk for help.</translation>
+    </message>
+    <message>
+        <source>Receipt</source>
+        <translation>Receipt</translation>
+    </message>
+    <message>
+        <source>Printed document (A4)</source>
+        <translation>Printed document (A4)</translation>
+    </message>
+    <message>
+        <source>Collect at the service centre</source>
+        <translation>Collect at the service centre</translation>
+    </message>
+    <message>
+        <source>Send by post</source>
+        <translation>Send by post</translation>
+    </message>
+    <message>
+        <source>ID card + face check</source>
+        <translation>ID card + face check</translation>
+    </message>
+    <message>
+        <source>ID card</source>
+        <translation>ID card</translation>
+    </message>
+    <message>
+        <source>No ID needed</source>
+        <translation>No ID needed</translation>
+    </message>
+</context>
+<context>
+    <name>VerifyFacePage</name>
+    <message>
+        <source>Face check</source>
+        <translation>Face check</translation>
+    </message>
+    <message>
+        <source>Attempts left: %1</source>
+        <translation>Attempts left: %1</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>Back</translation>
+    </message>
+</context>
+</TS>

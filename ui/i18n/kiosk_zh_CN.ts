@@ -1,0 +1,448 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN" sourcelanguage="en">
+<context>
+    <name>AttractPage</name>
+    <message>
+        <source>Welcome</source>
+        <translation>欢迎使用</translation>
+    </message>
+    <message>
+        <source>Apply for government services here at any hour, without queuing</source>
+        <translation>24小时自助办理政务服务，无需排队</translation>
+    </message>
+    <message>
+        <source>Choose a service</source>
+        <translation>选择事项</translation>
+    </message>
+    <message>
+        <source>Place your ID card</source>
+        <translation>放置身份证</translation>
+    </message>
+    <message>
+        <source>Face check</source>
+        <translation>人脸核验</translation>
+    </message>
+    <message>
+        <source>Fill in and submit</source>
+        <translation>填表提交</translation>
+    </message>
+    <message>
+        <source>Touch to start</source>
+        <translation>点击开始办理</translation>
+    </message>
+    <message>
+        <source>Out of service</source>
+        <translation>暂停服务</translation>
+    </message>
+    <message>
+        <source>Terminal %1</source>
+        <translation>终端编号 %1</translation>
+    </message>
+</context>
+<context>
+    <name>ChooseServicePage</name>
+    <message>
+        <source>Choose a service</source>
+        <translation>选择事项</translation>
+    </message>
+    <message>
+        <source>Tap the service you want to apply for</source>
+        <translation>请点击您要办理的事项</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+</context>
+<context>
+    <name>DonePage</name>
+    <message>
+        <source>Your application has been submitted</source>
+        <translation>您的申请已提交</translation>
+    </message>
+    <message>
+        <source>Receipt number</source>
+        <translation>受理编号</translation>
+    </message>
+    <message>
+        <source>Expected to be completed by %1</source>
+        <translation>预计办结日期：%1</translation>
+    </message>
+    <message>
+        <source>Please take your receipt from the slot below.</source>
+        <translation>请从下方出纸口取走回执单。</translation>
+    </message>
+    <message>
+        <source>Remember to take your ID card with you.</source>
+        <translation>请带好您的身份证。</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>完成</translation>
+    </message>
+</context>
+<context>
+    <name>FillFormPage</name>
+    <message>
+        <source>11-digit mobile number</source>
+        <translation>11位手机号码</translation>
+    </message>
+    <message>
+        <source>18 characters</source>
+        <translation>18位</translation>
+    </message>
+    <message>
+        <source>6 digits</source>
+        <translation>6位数字</translation>
+    </message>
+    <message>
+        <source>YYYY-MM-DD</source>
+        <translation>年-月-日，如 2024-01-31</translation>
+    </message>
+    <message>
+        <source>As on the ID card</source>
+        <translation>与身份证一致</translation>
+    </message>
+    <message>
+        <source>Please fill in the form. Fields marked * are required.</source>
+        <translation>请填写以下信息，带 * 的为必填项。</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <source>Next: check and submit</source>
+        <translation>下一步：核对并提交</translation>
+    </message>
+    <message>
+        <source>From your ID card</source>
+        <translation>读取自身份证</translation>
+    </message>
+</context>
+<context>
+    <name>IdentifyPage</name>
+    <message>
+        <source>Identity check</source>
+        <translation>身份核验</translation>
+    </message>
+    <message>
+        <source>Card reader</source>
+        <translation>读卡区</translation>
+    </message>
+    <message>
+        <source>Your card data is used only for this application and is stored encrypted.</source>
+        <translation>证件信息仅用于本次办理，并加密保存。</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+</context>
+<context>
+    <name>Main</name>
+    <message>
+        <source>Government self-service terminal</source>
+        <translation>政务服务自助终端</translation>
+    </message>
+    <message>
+        <source>24-hour self-service</source>
+        <translation>24小时自助服务</translation>
+    </message>
+    <message>
+        <source>Home</source>
+        <translation>返回首页</translation>
+    </message>
+    <message>
+        <source>For your privacy, the session will end in %1 seconds and your data will be cleared.</source>
+        <translation>为保护您的隐私，本次办理将在 %1 秒后结束，您填写的信息将被清除。</translation>
+    </message>
+    <message>
+        <source>Continue</source>
+        <translation>继续办理</translation>
+    </message>
+</context>
+<context>
+    <name>PrintingPage</name>
+    <message>
+        <source>Printing…</source>
+        <translation>正在打印…</translation>
+    </message>
+    <message>
+        <source>Printing: %1</source>
+        <translation>正在打印：%1</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>、</translation>
+    </message>
+    <message>
+        <source>Please take your documents from the slot below when printing is finished.</source>
+        <translation>打印完成后，请从下方出纸口取走材料。</translation>
+    </message>
+</context>
+<context>
+    <name>RatingPage</name>
+    <message>
+        <source>Very dissatisfied</source>
+        <translation>非常不满意</translation>
+    </message>
+    <message>
+        <source>Dissatisfied</source>
+        <translation>不满意</translation>
+    </message>
+    <message>
+        <source>Neutral</source>
+        <translation>基本满意</translation>
+    </message>
+    <message>
+        <source>Satisfied</source>
+        <translation>满意</translation>
+    </message>
+    <message>
+        <source>Very satisfied</source>
+        <translation>非常满意</translation>
+    </message>
+    <message>
+        <source>How satisfied are you with this service?</source>
+        <translation>请对本次服务进行评价</translation>
+    </message>
+    <message>
+        <source>Your rating helps us improve. It is anonymous.</source>
+        <translation>您的评价将帮助我们改进服务，评价为匿名。</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewPage</name>
+    <message>
+        <source>Check your application</source>
+        <translation>请核对申请信息</translation>
+    </message>
+    <message>
+        <source>How do you want to receive the result?</source>
+        <translation>请选择领取方式</translation>
+    </message>
+    <message>
+        <source>This terminal will print: %1</source>
+        <translation>本机将打印：%1</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>、</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>返回修改</translation>
+    </message>
+    <message>
+        <source>Submit application</source>
+        <translation>确认提交</translation>
+    </message>
+</context>
+<context>
+    <name>SubmittingPage</name>
+    <message>
+        <source>Submitting your application…</source>
+        <translation>正在提交申请…</translation>
+    </message>
+    <message>
+        <source>Please wait, this takes a few seconds.</source>
+        <translation>请稍候，这需要几秒钟。</translation>
+    </message>
+</context>
+<context>
+    <name>Texts</name>
+    <message>
+        <source>Please place your resident ID card on the card reader below</source>
+        <translation>请将居民身份证放在下方读卡区</translation>
+    </message>
+    <message>
+        <source>Reading your ID card. Please do not move it…</source>
+        <translation>正在读取身份证，请勿移动…</translation>
+    </message>
+    <message>
+        <source>The card could not be read. Please place it on the reader again.</source>
+        <translation>未能读取证件，请重新放置身份证。</translation>
+    </message>
+    <message>
+        <source>This card could not be verified. Please use a valid resident ID card.</source>
+        <translation>证件信息校验未通过，请使用有效的居民身份证。</translation>
+    </message>
+    <message>
+        <source>This type of card is not accepted here. Please go to a service desk.</source>
+        <translation>本机暂不支持此类证件，请到服务窗口办理。</translation>
+    </message>
+    <message>
+        <source>The ID card reader is out of service. Please go to a service desk.</source>
+        <translation>读卡器暂不可用，请到服务窗口办理。</translation>
+    </message>
+    <message>
+        <source>Please look straight at the camera and keep still</source>
+        <translation>请正视摄像头，保持不动</translation>
+    </message>
+    <message>
+        <source>Your face was not recognised. Please look straight at the camera and try again.</source>
+        <translation>未能识别，请正视摄像头后重试。</translation>
+    </message>
+    <message>
+        <source>Face verification failed. Please go to a service desk for help.</source>
+        <translation>人脸核验未通过，请到服务窗口咨询。</translation>
+    </message>
+    <message>
+        <source>Please correct the fields marked in red</source>
+        <translation>请修改标红的内容</translation>
+    </message>
+    <message>
+        <source>Your application was received, but the receipt could not be printed. Please show the receipt number below at a service desk.</source>
+        <translation>申请已受理，但回执单未能打印。请记下以下受理编号，到服务窗口咨询。</translation>
+    </message>
+    <message>
+        <source>Your session ended because there was no activity. Your data has been cleared.</source>
+        <translation>因长时间无操作，本次办理已结束，您的信息已清除。</translation>
+    </message>
+    <message>
+        <source>Your session is about to end</source>
+        <translation>本次办理即将结束</translation>
+    </message>
+    <message>
+        <source>Your application could not be saved. Please try again or go to a service desk.</source>
+        <translation>申请未能保存，请重试或到服务窗口咨询。</translation>
+    </message>
+    <message>
+        <source>This terminal cannot accept applications right now. Please use another terminal.</source>
+        <translation>本机暂时无法受理申请，请使用其他终端。</translation>
+    </message>
+    <message>
+        <source>This terminal is temporarily out of service</source>
+        <translation>本机暂停服务</translation>
+    </message>
+    <message>
+        <source>This service is not available</source>
+        <translation>该事项暂不可办理</translation>
+    </message>
+    <message>
+        <source>ID card reader out of service</source>
+        <translation>读卡器故障，暂不可办理</translation>
+    </message>
+    <message>
+        <source>Camera out of service</source>
+        <translation>摄像头故障，暂不可办理</translation>
+    </message>
+    <message>
+        <source>Receipt printer out of service</source>
+        <translation>回执打印机故障，暂不可办理</translation>
+    </message>
+    <message>
+        <source>Document printer out of service</source>
+        <translation>证照打印机故障，暂不可办理</translation>
+    </message>
+    <message>
+        <source>Needs the network, which is down</source>
+        <translation>需联网办理，当前网络中断</translation>
+    </message>
+    <message>
+        <source>This field is required</source>
+        <translation>此项为必填项</translation>
+    </message>
+    <message>
+        <source>Please choose one of the options</source>
+        <translation>请选择其中一项</translation>
+    </message>
+    <message>
+        <source>Enter the name as printed on the ID card</source>
+        <translation>请填写与身份证一致的姓名</translation>
+    </message>
+    <message>
+        <source>Enter an 11-digit mobile number</source>
+        <translation>请输入11位手机号码</translation>
+    </message>
+    <message>
+        <source>Enter an 18-character ID card number</source>
+        <translation>请输入18位身份证号码</translation>
+    </message>
+    <message>
+        <source>The last character of the ID number does not match; please check it</source>
+        <translation>身份证号码校验位有误，请核对</translation>
+    </message>
+    <message>
+        <source>The ID number contains an impossible date of birth</source>
+        <translation>身份证号码中的出生日期无效</translation>
+    </message>
+    <message>
+        <source>Enter the 18-character unified social credit code</source>
+        <translation>请输入18位统一社会信用代码</translation>
+    </message>
+    <message>
+        <source>The check character of the credit code does not match; please check it</source>
+        <translation>统一社会信用代码校验位有误，请核对</translation>
+    </message>
+    <message>
+        <source>Enter a 6-digit postal code</source>
+        <translation>请输入6位邮政编码</translation>
+    </message>
+    <message>
+        <source>Enter a number</source>
+        <translation>请输入数字</translation>
+    </message>
+    <message>
+        <source>Enter a date as YYYY-MM-DD</source>
+        <translation>请按“年-月-日”格式填写，如 2024-01-31</translation>
+    </message>
+    <message>
+        <source>Please check this entry</source>
+        <translation>请核对此项</translation>
+    </message>
+    <message>
+        <source>Temporarily unavailable</source>
+        <translation>暂不可办理</translation>
+    </message>
+    <message>
+        <source>Something went wrong. Please go to a service desk for help.</source>
+        <translation>出现问题，请到服务窗口咨询。</translation>
+    </message>
+    <message>
+        <source>Receipt</source>
+        <translation>回执单</translation>
+    </message>
+    <message>
+        <source>Printed document (A4)</source>
+        <translation>证照/证明（A4）</translation>
+    </message>
+    <message>
+        <source>Collect at the service centre</source>
+        <translation>到服务中心窗口领取</translation>
+    </message>
+    <message>
+        <source>Send by post</source>
+        <translation>邮寄送达</translation>
+    </message>
+    <message>
+        <source>ID card + face check</source>
+        <translation>身份证＋人脸核验</translation>
+    </message>
+    <message>
+        <source>ID card</source>
+        <translation>身份证</translation>
+    </message>
+    <message>
+        <source>No ID needed</source>
+        <translation>无需证件</translation>
+    </message>
+</context>
+<context>
+    <name>VerifyFacePage</name>
+    <message>
+        <source>Face check</source>
+        <translation>人脸核验</translation>
+    </message>
+    <message>
+        <source>Attempts left: %1</source>
+        <translation>剩余次数：%1</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+</context>
+</TS>
