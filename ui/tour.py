@@ -193,6 +193,23 @@ def _fill_form(driver: TourDriver, fields: list[dict[str, Any]], *, invalid_phon
         driver.type_text(f"field_{f['id']}", value)
 
 
+SHOT_ORDER = (
+    "attract",
+    "choose-service",
+    "choose-service-en",
+    "identify",
+    "verify-face",
+    "fill-form-error",
+    "fill-form",
+    "review",
+    "submitting",
+    "printing",
+    "rating",
+    "done",
+    "countdown",
+)
+
+
 def run_tour(
     app: QGuiApplication,
     engine: QQmlApplicationEngine,
@@ -213,7 +230,9 @@ def run_tour(
 
     def grab(name: str) -> Path:
         pump(settle_ms)
-        path = out_dir / f"{len(shots) + 1:02d}-{name}.png"
+        # Stable numbers per screen, so README links survive a tour that skips a screen.
+        base = name.removesuffix("-landscape")
+        path = out_dir / f"{SHOT_ORDER.index(base) + 1:02d}-{name}.png"
         if not window.grabWindow().save(str(path)):
             raise TourError(f"could not write {path}")
         shots.append(path)
