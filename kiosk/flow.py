@@ -190,7 +190,7 @@ class Flow:
         self._session: Session | None = None
         self._chart = SessionChart(lambda: self._session)
         self._session_counter = 0
-        self._language = config.ui.language
+        self._language: str = config.ui.language
         self._message: str | None = None
         self._department = ""
         self._last_activity = clock()

@@ -12,7 +12,7 @@ import importlib
 import pkgutil
 
 
-def register_all(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register_all(sub: argparse._SubParsersAction) -> None:
     """Let every command module add its parser."""
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{__name__}.{info.name}")
