@@ -111,6 +111,21 @@ def headless_journeys(count: int) -> list[float]:
     return samples
 
 
+def topic_rows(only: str | None) -> list[tuple[str, str, str, bool | None]]:
+    """Rows from every tests/bench_<topic>.py module (each defines `rows()`)."""
+    import importlib
+
+    found: list[tuple[str, str, str, bool | None]] = []
+    for path in sorted(Path(__file__).parent.glob("bench_*.py")):
+        topic = path.stem.removeprefix("bench_")
+        if only and topic != only:
+            continue
+        print(f"bench: {topic} ...", file=sys.stderr, flush=True)
+        module = importlib.import_module(f"tests.{path.stem}")
+        found.extend(module.rows())
+    return found
+
+
 def row(name: str, value: str, target: str, ok: bool | None) -> str:
     verdict = "" if ok is None else ("pass" if ok else "**FAIL**")
     return f"| {name} | {value} | {target} | {verdict} |"
@@ -121,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5, help="repetitions of each measurement")
     parser.add_argument("--out", default=str(ROOT / "build" / "bench.md"))
+    parser.add_argument("--only", metavar="TOPIC", help="only tests/bench_TOPIC.py (skip the UI)")
     args = parser.parse_args(argv)
 
     rows = ["| measurement | median (p95) | target | |", "|---|---|---|---|"]
@@ -141,12 +157,18 @@ def main(argv: list[str] | None = None) -> int:
         shown = f"{med:.1f} {unit} ({p95:.1f} {unit}, n={len(values)})"
         rows.append(row(name, shown, "-" if target is None else f"<= {target:g} {unit}", ok))
 
-    starts = cold_start(args.runs)
-    record("cold start to first attract frame", starts, "s", 1.0, statistics.median)
-    taps, rss = tour(max(1, args.runs // 2))
-    record("tap to next screen drawn (tour)", taps, "ms", 50.0, lambda v: percentile(v, 95))
-    record("RSS after the tour", rss, "MB", 250.0, statistics.median)
-    record("flow intent, core only (no Qt)", headless_journeys(200), "ms", None, statistics.median)
+    if not args.only:
+        starts = cold_start(args.runs)
+        record("cold start to first attract frame", starts, "s", 1.0, statistics.median)
+        taps, rss = tour(args.runs)
+        record("tap to next screen drawn (tour)", taps, "ms", 50.0, lambda v: percentile(v, 95))
+        record("RSS after the tour", rss, "MB", 250.0, statistics.median)
+        intents = headless_journeys(200)
+        record("flow intent, core only (no Qt)", intents, "ms", None, statistics.median)
+
+    for name, value, target, ok in topic_rows(args.only):
+        failed |= ok is False
+        rows.append(row(name, value, target, ok))
 
     table = "\n".join(rows)
     header = f"# Benchmarks\n\n{time.strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} cores\n\n"
