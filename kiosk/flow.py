@@ -232,7 +232,8 @@ class Flow:
     def on_event(self, source: str, kind: str, payload: Mapping[str, Any]) -> None:
         """Apply a device or outbox event (called on the flow's thread)."""
         if kind == "status_changed":
-            self._publish()  # availability of services may have changed
+            self._on_status_changed(source)
+            self._publish()  # availability of services may have changed too
             return
         handler = getattr(self, f"_on_{source}_{kind}", None)
         if handler is not None:
@@ -418,6 +419,17 @@ class Flow:
             self.ports.start_face(getattr(session.identity, "photo", None))
 
     # -- events -----------------------------------------------------------------------------
+    def _on_status_changed(self, source: str) -> None:
+        status = self.ports.device_status(source)
+        usable = status is not None and status.usable
+        if source == "idcard" and self.screen == "identify":
+            if not usable:
+                self._message = "idcard.unavailable"
+            elif self._message == "idcard.unavailable":
+                self._message = "idcard.insert"
+        elif source == "camera" and self.screen == "verify_face" and not usable:
+            self._message = "unavailable.camera"
+
     def _on_idcard_card_inserted(self, payload: Mapping[str, Any]) -> None:
         if self.screen == "identify":
             self._message = "idcard.reading"
@@ -462,6 +474,10 @@ class Flow:
             self.ports.stop_face()
             self._message = None
             self._chart.send("face_matched")
+            return
+        if payload.get("reason") in ("stalled", "no_camera"):
+            # The camera failed, not the citizen: no attempt is used up.
+            self._message = "unavailable.camera"
             return
         session.face_attempts += 1
         if session.face_attempts >= FACE_ATTEMPTS:

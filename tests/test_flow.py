@@ -411,3 +411,23 @@ def test_no_personal_data_in_logs(
     logged = caplog.text
     assert SIM_NAME not in logged and SIM_ID not in logged
     assert "11010519491231" not in logged
+
+
+def test_reader_dying_during_identify_is_told(terminal: Terminal, config: KioskConfig) -> None:
+    reach(terminal, config, "identify")
+    terminal.inject("idcard", "unplug")
+    terminal.run_until(lambda v: v.message == "idcard.unavailable")
+    terminal.inject("idcard", "replug")
+    view = terminal.run_until(lambda v: v.message == "idcard.insert")
+    assert view.screen == "identify"
+    terminal.inject("idcard", "card_insert", "resident")
+    terminal.run_until(on("verify_face"))
+
+
+def test_camera_dying_during_verify_face_is_told(terminal: Terminal, config: KioskConfig) -> None:
+    reach(terminal, config, "verify_face")
+    terminal.inject("camera", "unplug")
+    view = terminal.run_until(lambda v: v.message == "unavailable.camera")
+    assert view.screen == "verify_face"
+    terminal.intent("cancel")
+    assert terminal.view.screen == "attract"
