@@ -10,10 +10,25 @@ from typing import Any
 from drivers.base import Device, DeviceEvent, DeviceNotFound
 
 BACKENDS: dict[str, dict[str, str]] = {
-    "idcard": {"sim": "drivers.idcard.sim:SimulatedIdCardReader"},
-    "receipt": {"sim": "drivers.receipt.sim:SimulatedReceiptPrinter"},
-    "licence": {"sim": "drivers.licence.sim:SimulatedLicencePrinter"},
-    "camera": {"sim": "drivers.camera.sim:SimulatedCamera"},
+    "idcard": {
+        "sim": "drivers.idcard.sim:SimulatedIdCardReader",
+        "sam": "drivers.idcard.sam:SamCardReader",
+        "pcsc": "drivers.idcard.pcsc:PcscDocumentReader",
+    },
+    "receipt": {
+        "sim": "drivers.receipt.sim:SimulatedReceiptPrinter",
+        "escpos": "drivers.receipt.escpos:EscposReceiptPrinter",
+        "escpos_sim": "drivers.receipt.sink:SinkReceiptPrinter",
+    },
+    "licence": {
+        "sim": "drivers.licence.sim:SimulatedLicencePrinter",
+        "cups": "drivers.licence.cups:CupsDocumentPrinter",
+    },
+    "camera": {
+        "sim": "drivers.camera.sim:SimulatedCamera",
+        "opencv": "drivers.camera.opencv:OpencvCamera",
+        "videosim": "drivers.camera.videosim:VideoSimCamera",
+    },
 }
 
 

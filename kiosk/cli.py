@@ -39,7 +39,20 @@ def _load(overlays: list[Path] | None):  # -> KioskConfig | None
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the fullscreen kiosk (or the screenshot tour)."""
-    config = _load(_overlays(args))
+    fleet = None
+    if args.config_dir or args.sim:
+        config = _load(_overlays(args))
+    else:
+        # A real terminal: the last good signed fleet bundle plus the terminal's own file.
+        from kiosk.config import ConfigError
+        from kiosk.operations import load_startup_config
+
+        try:
+            config, fleet = load_startup_config()
+        except ConfigError as exc:
+            print("Configuration refused:", file=sys.stderr)
+            print(str(exc), file=sys.stderr)
+            config = None
     if config is None:
         return EXIT_CONFIG
     headless = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
@@ -57,17 +70,29 @@ def cmd_run(args: argparse.Namespace) -> int:
         log.debug("start failed", exc_info=True)
         print(f"kiosk: cannot start: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 3
+    from kiosk.operations import Operations
     from ui.app import run_app  # the one upward import: Qt only loads for `kiosk run`
 
+    sync = terminal.sync
+    ops = Operations(
+        terminal,
+        fleet=fleet,
+        state_dir=state_dir,
+        sync_stats=(lambda: sync.stats) if sync is not None else None,
+    )
+    terminal.set_health_provider(ops.health.snapshot)
     terminal.start()
+    ops.start()
     try:
         return run_app(
             terminal,
             windowed=args.windowed or not config.ui.fullscreen,
             screenshot_tour=Path(args.screenshot_tour) if args.screenshot_tour else None,
             language=config.ui.language,
+            operations=ops,
         )
     finally:
+        ops.stop()
         terminal.stop()
 
 

@@ -214,6 +214,17 @@ class Flow:
         """True while a citizen is using the terminal."""
         return self.screen != "attract"
 
+    @property
+    def calendar(self) -> WorkCalendar | None:
+        """The working-day calendar deadlines are computed with."""
+        return self._calendar
+
+    def set_config(self, config: KioskConfig, calendar: WorkCalendar | None) -> None:
+        """Apply a new config between sessions (the fleet applier checks that it is idle)."""
+        self.config = config
+        self._calendar = calendar
+        self._publish()
+
     def subscribe(self, listener: Callable[[ViewState], None]) -> None:
         """Call `listener` with every new view state."""
         self._listeners.append(listener)
@@ -475,9 +486,16 @@ class Flow:
             self._message = None
             self._chart.send("face_matched")
             return
-        if payload.get("reason") in ("stalled", "no_camera"):
+        reason = payload.get("reason")
+        if reason in ("stalled", "no_camera"):
             # The camera failed, not the citizen: no attempt is used up.
             self._message = "unavailable.camera"
+            return
+        if reason in ("no_reference", "bad_reference"):
+            # No usable document photo: trying again cannot help, a staffed window can.
+            self.ports.stop_face()
+            session.face_attempts = FACE_ATTEMPTS
+            self._message = "face.failed"
             return
         session.face_attempts += 1
         if session.face_attempts >= FACE_ATTEMPTS:

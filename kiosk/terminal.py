@@ -22,7 +22,10 @@ from drivers.base import Device, DeviceEvent
 from drivers.registry import create_device
 from kiosk.config import KioskConfig
 from kiosk.flow import Flow, ViewState
+from kiosk.printjobs import duplicate_receipt, recover_print_jobs
+from kiosk.workdays import WorkCalendar
 from offline_cache import Outbox, OutboxError, StorageFull
+from offline_cache.sync import SyncWorker
 
 log = logging.getLogger("kiosk.terminal")
 
@@ -49,6 +52,7 @@ class Terminal:
         devices: Mapping[str, Device],
         connectivity: str = "offline",
         clock: Callable[[], float] = time.monotonic,
+        calendar: WorkCalendar | None = None,
     ) -> None:
         self.config = config
         self.outbox = outbox
@@ -59,8 +63,14 @@ class Terminal:
         self._storage = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-storage")
         self._print_jobs: dict[str, tuple[str, str]] = {}  # job id -> (kind, transaction id)
         self._lock = threading.Lock()
-        self.flow = Flow(config, self, clock=clock)
+        self.flow = Flow(config, self, clock=clock, calendar=calendar)
+        self._tick_hooks: list[Callable[[], None]] = []
+        self._intent_observers: list[Callable[[str, Mapping[str, Any], str, str], None]] = []
         self._started = False
+        self.recovered_prints: list[Any] = []
+        self.sync: SyncWorker | None = None  # set by build_terminal when [intake] url is set
+        self._health_provider: Callable[[], Mapping[str, Any]] | None = None
+        self._started_at = time.monotonic()
 
     # -- owner-thread API ----------------------------------------------------------------------
     @property
@@ -70,7 +80,14 @@ class Terminal:
 
     def intent(self, name: str, payload: Mapping[str, Any] | None = None) -> None:
         """Forward a citizen's action to the flow."""
+        before = self.flow.screen
         self.flow.intent(name, payload)
+        for observer in list(self._intent_observers):
+            observer(name, payload or {}, before, self.flow.screen)
+
+    def observe_intents(self, observer: Callable[[str, Mapping[str, Any], str, str], None]) -> None:
+        """Call `observer(name, payload, screen_before, screen_after)` after each intent."""
+        self._intent_observers.append(observer)
 
     def subscribe(self, listener: Callable[[ViewState], None]) -> None:
         """Call `listener` on the owner's thread after each view change."""
@@ -94,6 +111,35 @@ class Terminal:
     def tick(self) -> None:
         """Drive timeouts; call a few times a second."""
         self.flow.tick()
+        for hook in list(self._tick_hooks):
+            hook()
+
+    def add_tick_hook(self, hook: Callable[[], None]) -> None:
+        """Call `hook` on the owner's thread after every tick (config applier, maintenance)."""
+        self._tick_hooks.append(hook)
+
+    @property
+    def session_active(self) -> bool:
+        """True while a citizen is using the terminal."""
+        return self.flow.session_active
+
+    def apply_config(self, config: KioskConfig, calendar: WorkCalendar) -> list[str]:
+        """Switch to a new config between sessions; returns the sections needing a restart."""
+        old = self.config
+        restart = [
+            name
+            for name in ("devices", "outbox", "metrics", "fleet")
+            if getattr(config, name) != getattr(old, name)
+        ]
+        if (config.terminal.id, config.terminal.state_dir) != (
+            old.terminal.id,
+            old.terminal.state_dir,
+        ):
+            restart.insert(0, "terminal")
+        self.config = config
+        # Republishes: the attract screen and the service list come from the config.
+        self.flow.set_config(config, calendar)
+        return restart
 
     def inject(self, device_class: str, word: str, *args: str) -> None:
         """Send a fault or simulator word to a device (rig, tests, maintenance)."""
@@ -120,10 +166,21 @@ class Terminal:
             time.sleep(step)
 
     def start(self) -> None:
-        """Start every device."""
+        """Start every device, then settle print jobs a previous run left open (no reprint)."""
         for device in self.devices.values():
             device.start()
         self._started = True
+        self.recovered_prints = recover_print_jobs(self.outbox, self.device_status)
+        if self.sync is not None:
+            self.sync.start()
+
+    def reprint_receipt(self, transaction_id: str) -> None:
+        """Print a transaction's receipt again, marked 补打 (explicit citizen/technician action)."""
+        # The same calendar as the original, so the duplicate shows the same deadline.
+        blocks = duplicate_receipt(
+            self.config, self.outbox, transaction_id, calendar=self.flow.calendar
+        )
+        self.print("receipt", transaction_id, blocks)
 
     def stop(self) -> None:
         """Stop devices and the storage thread, then close the outbox."""
@@ -132,6 +189,8 @@ class Terminal:
                 device.stop()
             self._started = False
         self._storage.shutdown(wait=True)
+        if self.sync is not None:
+            self.sync.stop()
         self.outbox.close()
 
     # -- FlowPorts (called by the flow on the owner's thread; never block) ------------------------
@@ -141,7 +200,7 @@ class Terminal:
         return device.status if device is not None else None
 
     def connectivity(self) -> str:
-        """'online' or 'offline'; the sync worker (a later issue) will drive this."""
+        """'online', 'offline' or 'degraded' (the intake API, as the sync worker sees it)."""
         return self._connectivity
 
     def set_connectivity(self, state: str) -> None:
@@ -158,6 +217,18 @@ class Terminal:
             self._post(Event("camera", "face_result", {"match": False, "reason": "no_camera"}))
             return
         camera.start_verification(reference_photo)  # type: ignore[attr-defined]
+
+    def set_camera_preview(self, listener: Callable[[Any, Any, str], None] | None) -> bool:
+        """Hand camera preview frames to `listener(frame, face_box, hint)` (camera thread).
+
+        The frame is a BGR array lent for the call (copy it to keep it); face_box is (x, y, w, h)
+        in fractions of the frame or None. False when the fitted camera has no preview (sim).
+        """
+        setter = getattr(self.devices.get("camera"), "set_preview_listener", None)
+        if setter is None:
+            return False
+        setter(listener)
+        return True
 
     def stop_face(self) -> None:
         """Stop face verification."""
@@ -204,6 +275,38 @@ class Terminal:
                 {"transaction_id": done.transaction_id, "receipt_number": done.receipt_number},
             )
         )
+        if self.sync is not None:
+            self.sync.wake()
+
+    def set_health_provider(self, provider: Callable[[], Mapping[str, Any]]) -> None:
+        """Let the heartbeat carry a richer snapshot (kiosk.health.Health.snapshot)."""
+        self._health_provider = provider
+
+    def health_snapshot(self) -> dict[str, Any]:
+        """What the heartbeat reports besides the queue (called on the sync thread)."""
+        from kiosk import __version__
+
+        if self._health_provider is not None:
+            return {
+                "app_version": __version__,
+                "config_version": config_version(self.config),
+                **self._health_provider(),
+            }
+        devices = {}
+        for name, device in self.devices.items():
+            status = device.status
+            devices[name] = {
+                "availability": str(status.availability),
+                "state": status.state,
+                "status": str(status.status),
+                "severity": str(status.severity),
+            }
+        return {
+            "app_version": __version__,
+            "config_version": config_version(self.config),
+            "devices": devices,
+            "uptime_s": round(time.monotonic() - self._started_at, 1),
+        }
 
     def _print(self, kind: str, transaction_id: str, document: Any) -> None:
         printer = self.devices.get(kind)
@@ -243,6 +346,7 @@ def build_terminal(
     sim: bool = False,
     state_dir: Path | None = None,
     clock: Callable[[], float] = time.monotonic,
+    calendar: WorkCalendar | None = None,
 ) -> Terminal:
     """Build a terminal from config; `sim` replaces every device with its simulator."""
     outbox_path = config.outbox_path()
@@ -266,8 +370,57 @@ def build_terminal(
         if settings.faults:
             options["faults"] = list(settings.faults)
         devices[device_class] = create_device(device_class, backend, on_event, **options)
-    # No intake client exists yet (the sync worker is a separate issue), so the terminal is
-    # honestly offline: online-only services show as unavailable with that reason.
-    terminal = Terminal(config, outbox=outbox, devices=devices, clock=clock)
+    if calendar is None:
+        from kiosk.config.holidays import calendar_layers, load_calendar
+
+        calendar = load_calendar(calendar_layers(config.sources))
+    terminal = Terminal(config, outbox=outbox, devices=devices, clock=clock, calendar=calendar)
     holder.append(terminal)
+    # Without an intake URL the terminal stays honestly offline: online-only services show as
+    # unavailable with that reason, everything else works and queues.
+    if config.intake.url:
+        terminal.sync = make_sync_worker(config, outbox, terminal)
     return terminal
+
+
+def config_version(config: KioskConfig) -> str:
+    """A short fingerprint of the effective config (reported in the heartbeat)."""
+    import hashlib
+
+    return hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:12]
+
+
+def make_sync_worker(config: KioskConfig, outbox: Outbox, terminal: Terminal) -> SyncWorker:
+    """The sync worker of `[intake]`; relative paths are under state_dir."""
+    intake = config.intake
+    assert intake.url is not None
+    base = config.terminal.state_dir
+
+    def path(p: Path | None) -> str | None:
+        return None if p is None else str(base / p)
+
+    token = None
+    if intake.token_file is not None:
+        try:
+            token = (base / intake.token_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            # The terminal still works offline; the intake answers 401 and health says why.
+            log.error("intake token file unreadable: %s", exc.strerror)
+    cert_path = path(intake.client_cert)
+    cert: str | tuple[str, str] | None = cert_path
+    if cert_path is not None and intake.client_key is not None:
+        cert = (cert_path, str(base / intake.client_key))
+    return SyncWorker(
+        outbox,
+        intake.url,
+        terminal_id=config.terminal.id,
+        token=token,
+        ca_bundle=path(intake.ca_bundle),
+        client_cert=cert,
+        batch_size=intake.batch_size,
+        heartbeat_s=intake.heartbeat_s,
+        connect_timeout_s=intake.connect_timeout_s,
+        read_timeout_s=intake.read_timeout_s,
+        health=terminal.health_snapshot,
+        on_state=terminal.set_connectivity,
+    )

@@ -57,13 +57,20 @@ def create_key_file(path: Path) -> bytes:
     """Write a new random key with mode 0600 (parents created 0700); never overwrites."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = AESGCM.generate_key(bit_length=KEY_BYTES * 8)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # Write a complete temporary file first and link it into place: a kill at any moment
+    # leaves either no key or a whole one, never an empty file that blocks the next start.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.fchmod(fd, 0o600)  # the umask must not widen or narrow it
         os.write(fd, key)
         os.fsync(fd)
     finally:
         os.close(fd)
+    try:
+        os.link(tmp, path)  # fails if a key already exists: never overwrite one
+    finally:
+        tmp.unlink()
     _fsync_dir(path.parent)
     log.info("created outbox key %s", key_id_of(key))
     return key

@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -72,6 +72,37 @@ class OutboxItem:
     next_attempt_at: float | None = None
     last_error: str | None = None
     updated_at: float | None = None
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A transaction claimed for sending, with its decrypted personal data (never in repr)."""
+
+    transaction_id: str
+    receipt_number: str
+    service_id: str
+    created_at: float
+    attempts: int
+    payload: dict[str, Any]
+    personal: dict[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the intake API said about one claimed transaction.
+
+    kind: "accepted" (also for the server's "duplicate"), "rejected" (dead letter, `reason`
+    says why) or "retry" (back to the queue, due again in `delay_s`).
+    """
+
+    transaction_id: str
+    kind: str
+    reason: str | None = None
+    delay_s: float = 0.0
+
+
+OUTCOME_KINDS = ("accepted", "rejected", "retry")
+CLAIM_LEASE_S = 300.0
 
 
 class _CorruptFile(Exception):
@@ -145,6 +176,8 @@ class Outbox:
                 raise OutboxError(f"outbox database refused WAL mode ({mode})")
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
+            # Deleted personal data is overwritten with zeros in the file, not just unlinked.
+            conn.execute("PRAGMA secure_delete = ON")
             rows = conn.execute("PRAGMA quick_check").fetchall()
             if rows != [("ok",)]:
                 raise _CorruptFile
@@ -372,6 +405,227 @@ class Outbox:
         with self._read() as conn:
             rows = conn.execute(sql, (*params, int(limit))).fetchall()
         return [self._item(row) for row in rows]
+
+    # -- sync: claim, settle, dead letters --
+    def claim(self, limit: int = 50, lease_s: float = CLAIM_LEASE_S) -> list[Claimed]:
+        """Mark up to `limit` due transactions "sending" (oldest first) and return them.
+
+        A claim is a lease: a row whose sender died goes back to the queue when the lease runs
+        out (or at once through release_claims() when the next worker starts). Every claim counts
+        one attempt.
+        """
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        now = self._clock()
+        with self._write() as conn:
+            rows = conn.execute(
+                "SELECT transaction_id, receipt_number, service_id, created_at, attempts, payload, "
+                "personal_ct, personal_nonce, key_id FROM transactions "
+                "WHERE state IN ('queued', 'sending') AND COALESCE(next_attempt_at, 0) <= ? "
+                "ORDER BY created_at, transaction_id LIMIT ?",
+                (now, int(limit)),
+            ).fetchall()
+            if not rows:
+                return []
+            conn.executemany(
+                "UPDATE transactions SET state = 'sending', attempts = attempts + 1, "
+                "next_attempt_at = ?, updated_at = ? WHERE transaction_id = ?",
+                [(now + lease_s, now, row[0]) for row in rows],
+            )
+        claimed = []
+        unreadable = []
+        for tid, receipt, service, created, attempts, payload, ct, nonce, key_id in rows:
+            try:
+                personal = {} if ct is None else self._cipher.open(tid, key_id, nonce, ct)
+            except OutboxError:
+                # Tampered, or sealed with a key this terminal no longer has: a dead letter for
+                # a human, not a poison pill that blocks every batch behind it.
+                log.error("outbox: personal data of %s cannot be decrypted", tid)
+                unreadable.append(Outcome(tid, "rejected", "personal_data_unreadable"))
+                continue
+            claimed.append(
+                Claimed(tid, receipt, service, created, attempts + 1, json.loads(payload), personal)
+            )
+        if unreadable:
+            self.settle(unreadable)
+        return claimed
+
+    def settle(self, outcomes: list[Outcome]) -> int:
+        """Record the intake API's answers in one DB transaction; returns rows changed.
+
+        Accepted rows lose their personal data (overwritten, secure_delete) and leave an audit
+        row; rejected rows become dead letters with the reason and keep their encrypted data so
+        that a technician can retry them. An outcome for a row that is no longer waiting (say a
+        late duplicate answer) changes nothing.
+        """
+        for outcome in outcomes:
+            if outcome.kind not in OUTCOME_KINDS:
+                raise ValueError(f"unknown outcome {outcome.kind!r}")
+        if not outcomes:
+            return 0
+        now = self._clock()
+        changed = 0
+        with self._write() as conn:
+            for o in outcomes:
+                if o.kind == "accepted":
+                    cur = conn.execute(
+                        "UPDATE transactions SET state = 'accepted', personal_ct = NULL, "
+                        "personal_nonce = NULL, key_id = NULL, next_attempt_at = NULL, "
+                        "last_error = NULL, updated_at = ? "
+                        "WHERE transaction_id = ? AND state IN ('queued', 'sending')",
+                        (now, o.transaction_id),
+                    )
+                elif o.kind == "rejected":
+                    cur = conn.execute(
+                        "UPDATE transactions SET state = 'rejected', next_attempt_at = NULL, "
+                        "last_error = ?, updated_at = ? "
+                        "WHERE transaction_id = ? AND state IN ('queued', 'sending')",
+                        (o.reason or "rejected", now, o.transaction_id),
+                    )
+                else:
+                    cur = conn.execute(
+                        "UPDATE transactions SET state = 'queued', next_attempt_at = ?, "
+                        "last_error = ?, updated_at = ? "
+                        "WHERE transaction_id = ? AND state IN ('queued', 'sending')",
+                        (now + max(0.0, o.delay_s), o.reason, now, o.transaction_id),
+                    )
+                if cur.rowcount and o.kind != "retry":
+                    self._audit(conn, o.transaction_id, o.kind, o.reason, now)
+                changed += cur.rowcount
+        return changed
+
+    def ack(self, transaction_id: str) -> bool:
+        """The intake API has the transaction: settle it as accepted."""
+        return self.settle([Outcome(transaction_id, "accepted")]) == 1
+
+    def reject(self, transaction_id: str, reason: str) -> bool:
+        """Dead-letter a transaction with the server's reason (never silently dropped)."""
+        return self.settle([Outcome(transaction_id, "rejected", reason)]) == 1
+
+    def retry_later(self, transaction_id: str, delay_s: float, reason: str | None = None) -> bool:
+        """Put a claimed transaction back in the queue, due in `delay_s` seconds."""
+        return self.settle([Outcome(transaction_id, "retry", reason, delay_s)]) == 1
+
+    def release_claims(self) -> int:
+        """Return every "sending" row to the queue, due now (a new worker starts)."""
+        now = self._clock()
+        with self._write() as conn:
+            cur = conn.execute(
+                "UPDATE transactions SET state = 'queued', next_attempt_at = ?, updated_at = ? "
+                "WHERE state = 'sending'",
+                (now, now),
+            )
+        return cur.rowcount
+
+    def requeue(self, transaction_id: str) -> str:
+        """Technician's retry: a dead letter goes back to the queue, a waiting row is due now.
+
+        Returns the state the row had; OutboxError for an accepted one.
+        """
+        now = self._clock()
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT state FROM transactions WHERE transaction_id = ?", (transaction_id,)
+            ).fetchone()
+            if row is None:
+                raise NotFound(f"no transaction {transaction_id}")
+            state = row[0]
+            if state == "accepted":
+                raise OutboxError(f"transaction {transaction_id} was already accepted")
+            conn.execute(
+                "UPDATE transactions SET state = 'queued', next_attempt_at = ?, updated_at = ? "
+                "WHERE transaction_id = ?",
+                (now, now, transaction_id),
+            )
+            if state == "rejected":
+                self._audit(conn, transaction_id, "requeued", "operator", now)
+        return str(state)
+
+    def _audit(
+        self,
+        conn: sqlite3.Connection,
+        transaction_id: str,
+        event: str,
+        detail: str | None,
+        now: float,
+    ) -> None:
+        conn.execute(
+            "INSERT INTO audit (transaction_id, receipt_number, service_id, event, at, attempts, "
+            "detail) SELECT transaction_id, receipt_number, service_id, ?, ?, attempts, ? "
+            "FROM transactions WHERE transaction_id = ?",
+            (event, now, detail, transaction_id),
+        )
+
+    def audit(self, transaction_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Audit rows (non-personal), oldest first, optionally of one transaction."""
+        sql = (
+            "SELECT id, transaction_id, receipt_number, service_id, event, at, attempts, detail "
+            "FROM audit"
+        )
+        params: tuple[Any, ...] = ()
+        if transaction_id is not None:
+            sql += " WHERE transaction_id = ?"
+            params = (transaction_id,)
+        sql += " ORDER BY id LIMIT ?"
+        with self._read() as conn:
+            cursor = conn.execute(sql, (*params, int(limit)))
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def counts(self) -> dict[str, int]:
+        """Number of transactions in each state (every state present, zeros included)."""
+        with self._read() as conn:
+            found = dict(
+                conn.execute("SELECT state, COUNT(*) FROM transactions GROUP BY state").fetchall()
+            )
+        return {state: int(found.get(state, 0)) for state in STATES}
+
+    def next_due(self) -> float | None:
+        """When the next waiting transaction is due (clock time); None when nothing waits."""
+        with self._read() as conn:
+            value = conn.execute(
+                "SELECT MIN(COALESCE(next_attempt_at, 0)) FROM transactions "
+                "WHERE state IN ('queued', 'sending')"
+            ).fetchone()[0]
+        return None if value is None else float(value)
+
+    def find(self, key: str) -> OutboxItem:
+        """The transaction with this receipt number or id (or the one id that starts so)."""
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {self._ITEM_COLUMNS} FROM transactions "
+                "WHERE receipt_number = ? OR transaction_id = ?",
+                (key, key),
+            ).fetchall()
+            if not rows and len(key) >= 4:
+                rows = conn.execute(
+                    f"SELECT {self._ITEM_COLUMNS} FROM transactions "
+                    "WHERE substr(transaction_id, 1, ?) = ? LIMIT 2",
+                    (len(key), key.lower()),
+                ).fetchall()
+        if not rows:
+            raise NotFound(f"no transaction {key}")
+        if len(rows) > 1:
+            raise NotFound(f"{key} is ambiguous; give more of the id")
+        return self._item(rows[0])
+
+    def prune(self, older_than_s: float) -> int:
+        """Delete accepted rows settled more than `older_than_s` ago; their audit rows stay."""
+        cutoff = self._clock() - older_than_s
+        with self._write() as conn:
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT transaction_id FROM transactions WHERE state = 'accepted' "
+                    "AND updated_at < ?",
+                    (cutoff,),
+                ).fetchall()
+            ]
+            for tid in ids:
+                self._audit(conn, tid, "pruned", None, cutoff)
+                conn.execute("DELETE FROM print_jobs WHERE transaction_id = ?", (tid,))
+                conn.execute("DELETE FROM transactions WHERE transaction_id = ?", (tid,))
+        return len(ids)
 
     # -- print-job journal --
     def record_print(self, transaction_id: str, kind: str) -> str:

@@ -50,7 +50,27 @@ def _v1_initial(db: Database) -> None:
     db.table("print_jobs").create_index(["transaction_id"])
 
 
+def _v2_sync(db: Database) -> None:
+    # What remains of a transaction after the intake API settled it: no personal data, ever.
+    db.table("audit").create(
+        {
+            "id": int,
+            "transaction_id": str,
+            "receipt_number": str,
+            "service_id": str,
+            "event": str,  # accepted | rejected | requeued | pruned
+            "at": float,
+            "attempts": int,
+            "detail": str,  # a reason code or the server's reference, never personal data
+        },
+        pk="id",
+        not_null=["transaction_id", "receipt_number", "service_id", "event", "at", "attempts"],
+    )
+    db.table("audit").create_index(["transaction_id"])
+
+
 # (version, name, apply). Append only: a released migration is never edited.
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (1, "initial", _v1_initial),
+    (2, "sync", _v2_sync),
 ]

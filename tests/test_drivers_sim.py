@@ -621,7 +621,7 @@ def test_registry_imports_backends_lazily() -> None:
 def test_registry_unknown_class_or_backend() -> None:
     with pytest.raises(DeviceNotFound, match="camera, idcard, licence, receipt"):
         create_device("fax", "sim", print)
-    with pytest.raises(DeviceNotFound, match="known: sim"):
+    with pytest.raises(DeviceNotFound, match=r"known: .*sim"):
         create_device("receipt", "escpos-9000", print)
 
 

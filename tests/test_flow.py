@@ -431,3 +431,14 @@ def test_camera_dying_during_verify_face_is_told(terminal: Terminal, config: Kio
     assert view.screen == "verify_face"
     terminal.intent("cancel")
     assert terminal.view.screen == "attract"
+
+
+def test_unusable_document_photo_goes_straight_to_a_window(
+    terminal: Terminal, config: KioskConfig
+) -> None:
+    reach(terminal, config, "identify")
+    terminal.inject("idcard", "card_insert", "resident")
+    terminal.run_until(on("verify_face"))
+    terminal.flow.on_event("camera", "face_result", {"match": False, "reason": "bad_reference"})
+    assert terminal.view.message == "face.failed"
+    assert terminal.view.data["attempts_left"] == 0

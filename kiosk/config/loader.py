@@ -23,8 +23,12 @@ from pydantic_core import ErrorDetails
 from kiosk.config.schema import (
     Department,
     DevicesSettings,
+    FleetSettings,
+    IntakeSettings,
     KioskConfig,
     Loc,
+    MaintenanceSettings,
+    MetricsSettings,
     OutboxSettings,
     Service,
     TerminalSettings,
@@ -54,6 +58,10 @@ _SECTIONS: dict[str, Any] = {
     "timeouts": TimeoutSettings,
     "ui": UiSettings,
     "outbox": OutboxSettings,
+    "intake": IntakeSettings,
+    "maintenance": MaintenanceSettings,
+    "metrics": MetricsSettings,
+    "fleet": FleetSettings,
     "departments": dict[str, Department],
 }
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {k: TypeAdapter(v) for k, v in _SECTIONS.items()}

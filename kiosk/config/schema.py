@@ -31,9 +31,14 @@ __all__ = [
     "DeviceSettings",
     "DevicesSettings",
     "FieldType",
+    "FleetSettings",
     "FormField",
+    "IntakeSettings",
     "KioskConfig",
     "LocalText",
+    "MaintenancePin",
+    "MaintenanceSettings",
+    "MetricsSettings",
     "OutboxSettings",
     "Service",
     "TerminalSettings",
@@ -362,6 +367,77 @@ class OutboxSettings(_Model):
     key_path: Path | None = None
 
 
+_SCRYPT_RE = r"^scrypt\$n=[0-9]+,r=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$"
+
+
+class MaintenancePin(_Model):
+    """One technician's PIN, stored as a scrypt hash (`kiosk maintenance hash-pin`)."""
+
+    id: Ident
+    role: Literal["technician", "supervisor"] = "technician"
+    hash: Annotated[StrictStr, Field(pattern=_SCRYPT_RE, max_length=300)]
+
+
+class MaintenanceSettings(_Model):
+    """Technician maintenance mode: entry gesture, PINs, lockout, automatic exit."""
+
+    pins: tuple[MaintenancePin, ...] = ()
+    max_failures: Annotated[StrictInt, Field(ge=1, le=20)] = 5
+    lockout_s: Annotated[StrictInt, Field(ge=10, le=86400)] = 900
+    gesture_taps: Annotated[StrictInt, Field(ge=2, le=10)] = 5
+    gesture_window_s: Annotated[StrictInt, Field(ge=1, le=10)] = 3
+    gesture_corner: Literal["top_left", "top_right", "bottom_left", "bottom_right"] = "top_right"
+    idle_exit_s: Annotated[StrictInt, Field(ge=30, le=3600)] = 300
+
+
+class MetricsSettings(_Model):
+    """The Prometheus text endpoint."""
+
+    enabled: StrictBool = True
+    host: StrictStr = "127.0.0.1"
+    port: Annotated[StrictInt, Field(ge=0, le=65535)] = 9108
+
+
+class FleetSettings(_Model):
+    """Where signed config bundles come from and which keys may sign them."""
+
+    conf_dir: Path = Path("/etc/kiosk/conf.d")
+    trust_dir: Path = Path("/etc/kiosk/trust")
+    poll_s: Annotated[StrictInt, Field(ge=1, le=3600)] = 10
+    accept_unsigned_in_development: StrictBool = True
+
+
+class IntakeSettings(_Model):
+    """The central intake API that the sync worker sends the outbox to (no url: none)."""
+
+    url: Annotated[StrictStr, Field(pattern=r"^https?://[^\s/]+(/\S*)?$")] | None = None
+    token_file: Path | None = None
+    ca_bundle: Path | None = None
+    client_cert: Path | None = None
+    client_key: Path | None = None
+    batch_size: Annotated[StrictInt, Field(ge=1, le=500)] = 50
+    heartbeat_s: Annotated[StrictInt, Field(ge=10, le=3600)] = 60
+    connect_timeout_s: Annotated[StrictInt, Field(ge=1, le=60)] = 5
+    read_timeout_s: Annotated[StrictInt, Field(ge=1, le=300)] = 30
+
+    @field_validator("url")
+    @classmethod
+    def _tls_unless_loopback(cls, v: str | None) -> str | None:
+        if v is None or v.startswith("https://"):
+            return v
+        host = v[len("http://") :].split("/", 1)[0].rsplit(":", 1)[0]
+        if host not in ("127.0.0.1", "localhost", "[::1]"):
+            raise _fail("insecure_url", "must be https:// (plain http only for 127.0.0.1)")
+        return v
+
+    @field_validator("client_key")
+    @classmethod
+    def _key_needs_cert(cls, v: Path | None, info: ValidationInfo) -> Path | None:
+        if v is not None and info.data.get("client_cert") is None:
+            raise _fail("key_without_cert", "client_key needs client_cert")
+        return v
+
+
 class KioskConfig(_Model):
     """The whole validated configuration of one terminal."""
 
@@ -370,6 +446,10 @@ class KioskConfig(_Model):
     timeouts: TimeoutSettings = Field(default_factory=TimeoutSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
+    intake: IntakeSettings = Field(default_factory=IntakeSettings)
+    maintenance: MaintenanceSettings = Field(default_factory=MaintenanceSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    fleet: FleetSettings = Field(default_factory=FleetSettings)
     departments: dict[str, Department] = Field(default_factory=dict)
     services: dict[str, Service] = Field(default_factory=dict)
     sources: tuple[Path, ...] = ()
