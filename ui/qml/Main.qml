@@ -216,6 +216,15 @@ ApplicationWindow {
         }
     }
 
+    // -- maintenance mode (ui/maintenance.py), when the app runs with it ------------------------
+    Loader {
+        objectName: "maintenanceLoader"
+        anchors.fill: parent
+        z: 200
+        active: typeof maintenance !== "undefined" && maintenance !== null
+        source: active ? "maintenance/MaintenanceOverlay.qml" : ""
+    }
+
     // -- on-screen keyboard (Pinyin and English) ----------------------------------------------
     InputPanel {
         id: inputPanel
