@@ -248,6 +248,7 @@ class KioskUi:
         *,
         language: str | None = None,
         orientation: str = "portrait",
+        operations: Any | None = None,
     ) -> None:
         self.app = app
         self.terminal = terminal
@@ -262,6 +263,15 @@ class KioskUi:
         if language in LANGUAGES and language != terminal.view.language:
             terminal.intent("language", {"lang": language})
         self.engine.rootContext().setContextProperty("bridge", self.bridge)
+        from ui.camera_preview import attach_camera_preview  # live face-check preview (issue 5)
+
+        self.camera_preview = attach_camera_preview(self.engine, terminal)
+        self.maintenance: Any = None
+        if operations is not None:  # kiosk.operations.Operations: maintenance mode (issue 7)
+            from ui.maintenance import MaintenanceBridge
+
+            self.maintenance = MaintenanceBridge(operations)
+            self.engine.rootContext().setContextProperty("maintenance", self.maintenance)
         width, height = SIZES[orientation]
         self.engine.setInitialProperties({"width": width, "height": height})
         self.engine.load(QUrl.fromLocalFile(str(QML_DIR / "Main.qml")))
@@ -271,6 +281,12 @@ class KioskUi:
         self.window: QtQuick.QQuickWindow = roots[0]  # type: ignore[assignment]
         self.activity = ActivityFilter(self.bridge)
         self.window.installEventFilter(self.activity)
+        self.corner_taps: Any = None
+        if self.maintenance is not None:
+            from ui.maintenance import CornerTapFilter
+
+            self.corner_taps = CornerTapFilter(self.maintenance, self.window)
+            self.window.installEventFilter(self.corner_taps)
 
     def set_language(self, lang: str, *, retranslate: bool = True) -> None:
         """Swap the QTranslator for `lang` and re-evaluate every qsTr binding."""
@@ -297,8 +313,14 @@ class KioskUi:
         if self._closed:
             return
         self._closed = True
+        from ui.camera_preview import detach_camera_preview
+
+        detach_camera_preview(self.terminal)
         self.bridge.shutdown()
         self.window.removeEventFilter(self.activity)
+        if self.maintenance is not None:
+            self.maintenance.shutdown()
+            self.window.removeEventFilter(self.corner_taps)
         self.window.close()
         # Delete the engine (and with it the window) now, while `bridge` is still alive: a
         # deferred delete would let QML re-evaluate bindings against a dead context property.
@@ -314,9 +336,10 @@ def build_ui(
     *,
     language: str | None = None,
     orientation: str = "portrait",
+    operations: Any | None = None,
 ) -> KioskUi:
     """Load Main.qml over `terminal` (the window is created but not shown)."""
-    return KioskUi(app, terminal, language=language, orientation=orientation)
+    return KioskUi(app, terminal, language=language, orientation=orientation, operations=operations)
 
 
 def _rss_mb() -> float:
@@ -339,12 +362,13 @@ def run_app(
     screenshot_tour: Path | None = None,
     language: str | None = None,
     orientation: str = "portrait",
+    operations: Any | None = None,
 ) -> int:
     """Run the kiosk UI until quit; with `screenshot_tour`, render the tour there and return."""
     prepare_environment()
     existing = QGuiApplication.instance()
     app = existing if isinstance(existing, QGuiApplication) else QGuiApplication(sys.argv[:1])
-    ui = build_ui(app, terminal, language=language, orientation=orientation)
+    ui = build_ui(app, terminal, language=language, orientation=orientation, operations=operations)
     try:
         if screenshot_tour is not None:
             from ui.tour import TourError, run_tour

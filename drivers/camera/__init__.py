@@ -14,7 +14,12 @@ from typing import Any, ClassVar
 
 from drivers.base import Device, DeviceEvent, DeviceTimeout
 
-FACE_REASONS = frozenset({"ok", "mismatch", "no_face", "two_faces", "no_reference", "stalled"})
+FACE_REASONS = frozenset(
+    {"ok", "mismatch", "no_face", "two_faces", "no_reference", "stalled"}
+    # bad_reference: the document photo is unusable (undecodable, under 100 px wide, no face);
+    # liveness_failed: the head-turn challenge was not met in time (or turned the wrong way).
+    | {"bad_reference", "liveness_failed"}
+)
 
 
 @dataclass(frozen=True)

@@ -433,6 +433,42 @@
 <context>
     <name>VerifyFacePage</name>
     <message>
+        <source>Look into the camera</source>
+        <translation>Look into the camera</translation>
+    </message>
+    <message>
+        <source>Only one person in front of the camera, please</source>
+        <translation>Only one person in front of the camera, please</translation>
+    </message>
+    <message>
+        <source>Move closer</source>
+        <translation>Move closer</translation>
+    </message>
+    <message>
+        <source>It is too dark: step into the light</source>
+        <translation>It is too dark: step into the light</translation>
+    </message>
+    <message>
+        <source>Hold still</source>
+        <translation>Hold still</translation>
+    </message>
+    <message>
+        <source>Turn your head to the left</source>
+        <translation>Turn your head to the left</translation>
+    </message>
+    <message>
+        <source>Turn your head to the right</source>
+        <translation>Turn your head to the right</translation>
+    </message>
+    <message>
+        <source>Now look straight at the camera</source>
+        <translation>Now look straight at the camera</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>Checking…</translation>
+    </message>
+    <message>
         <source>Face check</source>
         <translation>Face check</translation>
     </message>

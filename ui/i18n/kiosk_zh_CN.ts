@@ -433,6 +433,42 @@
 <context>
     <name>VerifyFacePage</name>
     <message>
+        <source>Look into the camera</source>
+        <translation>请看向摄像头</translation>
+    </message>
+    <message>
+        <source>Only one person in front of the camera, please</source>
+        <translation>请保持镜头前只有一人</translation>
+    </message>
+    <message>
+        <source>Move closer</source>
+        <translation>请靠近一些</translation>
+    </message>
+    <message>
+        <source>It is too dark: step into the light</source>
+        <translation>光线太暗，请站到亮处</translation>
+    </message>
+    <message>
+        <source>Hold still</source>
+        <translation>请保持不动</translation>
+    </message>
+    <message>
+        <source>Turn your head to the left</source>
+        <translation>请向左转头</translation>
+    </message>
+    <message>
+        <source>Turn your head to the right</source>
+        <translation>请向右转头</translation>
+    </message>
+    <message>
+        <source>Now look straight at the camera</source>
+        <translation>请正视摄像头</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>正在核验…</translation>
+    </message>
+    <message>
         <source>Face check</source>
         <translation>人脸核验</translation>
     </message>

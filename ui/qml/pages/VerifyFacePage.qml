@@ -7,6 +7,22 @@ Item {
     id: page
     objectName: "verifyFacePage"
     readonly property var d: bridge.data
+    readonly property bool live: typeof cameraPreview !== "undefined" && cameraPreview.active
+    // Plain guidance for the camera's hint (drivers/camera/face.py HINTS).
+    function guidance(hint) {
+        switch (hint) {
+        case "no_face": return qsTr("Look into the camera")
+        case "two_faces": return qsTr("Only one person in front of the camera, please")
+        case "move_closer": return qsTr("Move closer")
+        case "too_dark": return qsTr("It is too dark: step into the light")
+        case "hold_still": return qsTr("Hold still")
+        case "turn_left": return qsTr("Turn your head to the left")
+        case "turn_right": return qsTr("Turn your head to the right")
+        case "look_straight": return qsTr("Now look straight at the camera")
+        case "checking": case "done": return qsTr("Checking…")
+        }
+        return ""
+    }
 
     PageTitle {
         id: title
@@ -22,7 +38,7 @@ Item {
             anchors.centerIn: parent
             width: Math.min(parent.width, parent.height) * 0.9
             height: width
-            radius: width / 2
+            radius: page.live ? 24 : width / 2
             color: "#E6EEF8"
             border.width: 8
             border.color: bridge.message === "face.failed" ? Theme.error : Theme.primary
@@ -41,12 +57,44 @@ Item {
                 width: parent.width * 0.56; height: parent.height * 0.28; radius: height / 2
                 color: "#B7CBE3"
             }
+            // The live camera preview (mirrored, as a mirror is what people expect) with the
+            // detected face's box; the drawing above shows while no camera frame has arrived.
+            Image {
+                id: preview
+                objectName: "cameraPreview"
+                anchors.fill: parent
+                visible: page.live
+                source: page.live ? cameraPreview.source : ""
+                fillMode: Image.PreserveAspectCrop
+                cache: false
+                asynchronous: false
+                smooth: true
+                transform: Scale { origin.x: preview.width / 2; xScale: -1 }
+                Rectangle {
+                    objectName: "faceBox"
+                    readonly property var b: cameraPreview.box
+                    // PreserveAspectCrop: the frame is scaled to cover, then centred.
+                    readonly property real s: Math.max(preview.width / Math.max(1, preview.sourceSize.width), preview.height / Math.max(1, preview.sourceSize.height))
+                    readonly property real ox: (preview.width - preview.sourceSize.width * s) / 2
+                    readonly property real oy: (preview.height - preview.sourceSize.height * s) / 2
+                    visible: b.length === 4
+                    x: visible ? ox + b[0] * preview.sourceSize.width * s : 0
+                    y: visible ? oy + b[1] * preview.sourceSize.height * s : 0
+                    width: visible ? b[2] * preview.sourceSize.width * s : 0
+                    height: visible ? b[3] * preview.sourceSize.height * s : 0
+                    color: "transparent"
+                    border.width: 6
+                    border.color: cameraPreview.hint === "look_straight" || cameraPreview.hint.indexOf("turn_") === 0 ? Theme.primary : "#FFFFFF"
+                    radius: 12
+                }
+            }
+
             Rectangle {  // the scanning line, within the circle's chord
                 anchors.horizontalCenter: parent.horizontalCenter
                 width: parent.width * 0.7; height: 6; radius: 3
                 color: Theme.primary
                 opacity: 0.6
-                visible: bridge.message !== "face.failed"
+                visible: bridge.message !== "face.failed" && !page.live
                 SequentialAnimation on y {
                     loops: Animation.Infinite
                     NumberAnimation { from: frame.height * 0.2; to: frame.height * 0.8; duration: 1600; easing.type: Easing.InOutQuad }
@@ -56,10 +104,25 @@ Item {
         }
     }
 
+    Text {
+        id: guidanceText
+        objectName: "faceGuidance"
+        anchors { left: parent.left; right: parent.right; bottom: messageBox.top; margins: Theme.margin; bottomMargin: 8 }
+        visible: page.live && text !== ""
+        text: page.live ? page.guidance(cameraPreview.hint) : ""
+        font.pixelSize: Theme.fontLarge
+        font.bold: true
+        color: Theme.primary
+        horizontalAlignment: Text.AlignHCenter
+        wrapMode: Text.WordWrap
+    }
+
     MessageBox {
         id: messageBox
         objectName: "faceMessage"
         anchors { left: parent.left; right: parent.right; bottom: attempts.top; margins: Theme.margin; bottomMargin: 20 }
+        // While the camera guides live, its guidance replaces the generic "look at the camera".
+        opacity: page.live && (bridge.message || "face.look") === "face.look" ? 0 : 1
         tone: Texts.tone(bridge.message)
         text: Texts.message(bridge.message || "face.look")
     }
