@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drivers.base import Device, DeviceEvent
 from drivers.registry import create_device
@@ -25,7 +25,9 @@ from kiosk.flow import Flow, ViewState
 from kiosk.printjobs import duplicate_receipt, recover_print_jobs
 from kiosk.workdays import WorkCalendar
 from offline_cache import Outbox, OutboxError, StorageFull
-from offline_cache.sync import SyncWorker
+
+if TYPE_CHECKING:  # requests costs ~0.1 s at start; only terminals with an intake need it
+    from offline_cache.sync import SyncWorker
 
 log = logging.getLogger("kiosk.terminal")
 
@@ -392,6 +394,8 @@ def config_version(config: KioskConfig) -> str:
 
 def make_sync_worker(config: KioskConfig, outbox: Outbox, terminal: Terminal) -> SyncWorker:
     """The sync worker of `[intake]`; relative paths are under state_dir."""
+    from offline_cache.sync import SyncWorker
+
     intake = config.intake
     assert intake.url is not None
     base = config.terminal.state_dir

@@ -24,8 +24,6 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-
 from offline_cache.crypto import Cipher, create_key_file, dump_json, read_key_file
 from offline_cache.errors import NotFound, OutboxCorrupt, OutboxError, StorageFull
 from offline_cache.ids import Uuid7Generator
@@ -154,7 +152,6 @@ class Outbox:
                 page_size = self._conn.execute("PRAGMA page_size").fetchone()[0]
                 pages = max(1, math.ceil(max_size_bytes / page_size))
                 self._conn.execute(f"PRAGMA max_page_count = {int(pages)}")
-            self._db = Database(self._conn, execute_plugins=False)
             self._migrate()
             self._cipher = self._load_cipher(Path(key_path))
         except BaseException:
@@ -211,12 +208,10 @@ class Outbox:
         return aside
 
     def _migrate(self) -> None:
-        with self._write():
-            self._db.table("migrations").create(
-                {"version": int, "name": str, "applied_at": float},
-                pk="version",
-                not_null=["name", "applied_at"],
-                if_not_exists=True,
+        with self._write() as conn:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS [migrations] ([version] INTEGER PRIMARY KEY, "
+                "[name] TEXT NOT NULL, [applied_at] FLOAT NOT NULL)"
             )
         applied = {row[0] for row in self._conn.execute("SELECT version FROM migrations")}
         known = max(version for version, _, _ in MIGRATIONS)
@@ -224,11 +219,17 @@ class Outbox:
             raise OutboxError(
                 f"outbox schema version {max(applied)} is newer than this software ({known})"
             )
-        for version, name, apply in MIGRATIONS:
-            if version in applied:
-                continue
+        pending = [m for m in MIGRATIONS if m[0] not in applied]
+        if not pending:
+            return
+        # sqlite-utils (and the numpy it imports) costs ~0.25 s: load it only when the schema
+        # has to change, not on every start of the terminal.
+        from sqlite_utils import Database
+
+        db = Database(self._conn, execute_plugins=False)
+        for version, name, apply in pending:
             with self._write() as conn:
-                apply(self._db)
+                apply(db)
                 conn.execute(
                     "INSERT INTO migrations (version, name, applied_at) VALUES (?, ?, ?)",
                     (version, name, self._clock()),

@@ -426,8 +426,9 @@ def test_wrong_token_is_degraded_not_dead_letters(
     fill(outbox, 2)
     worker = make_worker(server.url, token="wrong")
     worker.start()
-    wait_for(lambda: worker.stats.failures >= 2)
-    assert worker.state == DEGRADED and worker.stats.last_error == "http_401:unauthorized"
+    # failures and state are updated one after the other on the worker thread: wait for both
+    wait_for(lambda: worker.stats.failures >= 2 and worker.state == DEGRADED)
+    assert worker.stats.last_error == "http_401:unauthorized"
     assert outbox.counts()["rejected"] == 0 and server.store.count() == 0
 
 
