@@ -24,18 +24,6 @@ from kiosk.workdays import WorkCalendar, add_working_days
 
 log = logging.getLogger("kiosk.flow")
 
-SCREENS = (
-    "attract",
-    "choose_service",
-    "identify",
-    "verify_face",
-    "fill_form",
-    "review",
-    "submitting",
-    "printing",
-    "rating",
-    "done",
-)
 # Machine states: the citizen is waiting for the terminal, so inactivity does not end them.
 NO_INACTIVITY_TIMEOUT = frozenset({"attract", "submitting", "printing"})
 FACE_ATTEMPTS = 3

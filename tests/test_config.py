@@ -255,9 +255,9 @@ def test_bad_fault_word_names_the_file_that_set_it(tmp_path: Path) -> None:
     f = write(fleet / "20-devices.toml", '[devices.receipt]\nfaults = ["paper_gone"]\n')
     (line,) = lines_of(fleet)
     assert line.startswith(
-        f"{f}: devices.receipt.faults[0]: unknown fault word 'paper_gone' (known: paper_low "
+        f"{f}: devices.receipt.faults[0]: unknown fault word 'paper_gone' (known: camera_stall "
     )
-    assert "camera_stall)" in line
+    assert "unplug)" in line
 
 
 def test_fault_argument_only_for_card_insert(tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from kiosk.config import KioskConfig, Service
-from kiosk.flow import SCREENS, SessionChart, ViewState
+from kiosk.config import SCREENS, KioskConfig, Service
+from kiosk.flow import SessionChart, ViewState
 from kiosk.terminal import Terminal
 from kiosk.validators import credit_code_check_char
 
