@@ -148,6 +148,11 @@ class Session:
     rating: int | None = None
 
 
+def _reference_photo(record: Any) -> bytes | None:
+    """The document photo when a face check can use it; None for undecoded WLT."""
+    return record.photo if getattr(record, "photo_decoded", False) else None
+
+
 def _identity_value(record: Any, source: str) -> str:
     attr = source.removeprefix("id_card.")
     value = getattr(record, attr, None)
@@ -415,7 +420,7 @@ class Flow:
             return
         if self.screen == "verify_face" and session.face_attempts < FACE_ATTEMPTS:
             self._message = "face.look"
-            self.ports.start_face(getattr(session.identity, "photo", None))
+            self.ports.start_face(_reference_photo(session.identity))
 
     # -- events -----------------------------------------------------------------------------
     def _on_status_changed(self, source: str) -> None:
@@ -450,7 +455,7 @@ class Flow:
         self._chart.send("identified")
         if self.screen == "verify_face":
             self._message = "face.look"
-            self.ports.start_face(getattr(record, "photo", None))
+            self.ports.start_face(_reference_photo(record))
 
     def _on_idcard_card_error(self, payload: Mapping[str, Any]) -> None:
         if self.screen != "identify":
@@ -459,6 +464,7 @@ class Flow:
         self._message = {
             "invalid_data": "idcard.invalid",
             "unsupported_card": "idcard.unsupported",
+            "access_denied": "idcard.mrz",  # travel document: check the keyed-in MRZ
         }.get(str(reason), "idcard.reinsert")
 
     def _on_idcard_card_removed(self, payload: Mapping[str, Any]) -> None:
@@ -491,7 +497,7 @@ class Flow:
             self._message = "face.failed"
         else:
             self._message = "face.retry"
-            self.ports.start_face(getattr(session.identity, "photo", None))
+            self.ports.start_face(_reference_photo(session.identity))
 
     def _on_outbox_enqueued(self, payload: Mapping[str, Any]) -> None:
         session = self._session

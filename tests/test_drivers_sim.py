@@ -413,7 +413,7 @@ def test_resident_card_is_read(make: Callable[..., tuple[Any, Sink]]) -> None:
     assert record.card_type == "resident" and record.sex == "F"
     assert record.id_number == "11010519491231002X" and id_number_valid(record.id_number)
     assert record.birth_date == date(1949, 12, 31)
-    assert record.valid_until is not None and record.photo_format == "wlt"
+    assert record.valid_until is not None and record.photo_decoded
     reader.inject("card_remove")
     sink.wait("card_removed")
     assert sink.kinds()[-3:] == ["card_inserted", "card_read", "card_removed"]
@@ -499,8 +499,8 @@ def test_unplug_during_a_read_is_a_timeout(make: Callable[..., tuple[Any, Sink]]
 def test_identity_record_repr_has_no_personal_data() -> None:
     from drivers.idcard.sim import PROFILES
 
-    record = PROFILES["resident"]
-    assert isinstance(record, IdentityRecord)
+    record = PROFILES["resident_wlt"]
+    assert isinstance(record, IdentityRecord) and not record.photo_decoded
     for text in (repr(record), str(record), f"{record}", repr([record])):
         for secret in (record.name, record.id_number, record.address, "1949", "110105"):
             assert secret not in text

@@ -442,3 +442,13 @@ def test_unusable_document_photo_goes_straight_to_a_window(
     terminal.flow.on_event("camera", "face_result", {"match": False, "reason": "bad_reference"})
     assert terminal.view.message == "face.failed"
     assert terminal.view.data["attempts_left"] == 0
+
+
+def test_card_without_a_decoded_photo_cannot_pass_the_face_check(
+    terminal: Terminal, config: KioskConfig
+) -> None:
+    """A resident card read without the vendor's WLT decoder has no usable reference photo."""
+    reach(terminal, config, "identify")
+    terminal.inject("idcard", "card_insert", "resident_wlt")
+    view = terminal.run_until(lambda v: v.message == "face.failed")
+    assert view.screen == "verify_face" and view.data["attempts_left"] == 0

@@ -13,9 +13,14 @@ from typing import ClassVar
 from drivers.base import Device, DeviceTimeout
 
 CARD_TYPES = frozenset({"resident", "foreign_permanent", "hmt_residence", "travel_document"})
+# access_denied: the chip refused Basic Access Control (travel documents: MRZ missing or not
+# this document's); the citizen checks the MRZ they keyed in.
 CARD_ERROR_REASONS = frozenset(
     {"media_damaged", "media_removed", "invalid_data", "unsupported_card", "timeout"}
+    | {"access_denied"}
 )
+# Photo formats a face check can use; "wlt" (resident card, no vendor decoder) is not one.
+DECODED_PHOTO_FORMATS = frozenset({"jpeg", "jp2", "bmp", "png"})
 
 # GB 11643 / ISO 7064 MOD 11-2 weights for the first 17 characters.
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -48,10 +53,15 @@ class IdentityRecord:
     address: str
     id_number: str
     authority: str
-    valid_from: date
+    valid_from: date | None  # None: not on the document (travel documents' DG1)
     valid_until: date | None  # None: 长期 (valid for life)
     photo: bytes | None = None
-    photo_format: str | None = None  # "wlt" | "jpeg" | "jp2" ...
+    photo_format: str | None = None  # "wlt" | "bmp" | "jpeg" | "jp2" ...
+
+    @property
+    def photo_decoded(self) -> bool:
+        """True when the photo is an image a face check can use (not raw WLT)."""
+        return self.photo is not None and self.photo_format in DECODED_PHOTO_FORMATS
 
     def __repr__(self) -> str:
         # Allow-list: only the card type and the photo size are safe to show.

@@ -27,16 +27,24 @@ _RESIDENT = IdentityRecord(
     authority="示例市公安局测试分局",
     valid_from=date(2020, 1, 1),
     valid_until=date(2040, 1, 1),
-    photo=b"SIMWLT" + bytes(1018),  # 1024 bytes like a real WLT photo; not decodable
-    photo_format="wlt",
+    photo=None,  # set per profile below
+    photo_format=None,
 )
+# What a reader delivers without the vendor's WLT decoder: 1024 raw bytes, not an image.
+_RAW_WLT = b"SIMWLT" + bytes(1018)
+# What it delivers with a decoder configured. The in-process simulator stands in for such a
+# reader so that simulated face checks have a reference; the bytes are a stand-in, not a
+# picture of anyone (the camera simulator does not look at them).
+_DECODED = b"SIMJPEG-STAND-IN"
 
 # profile -> the record read, or the CardError reason the read ends with
+_DECODED_RESIDENT = dataclasses.replace(_RESIDENT, photo=_DECODED, photo_format="jpeg")
 PROFILES: dict[str, IdentityRecord | str] = {
-    "resident": _RESIDENT,
-    "resident_long": dataclasses.replace(_RESIDENT, valid_until=None),
+    "resident": _DECODED_RESIDENT,
+    "resident_long": dataclasses.replace(_DECODED_RESIDENT, valid_until=None),
+    "resident_wlt": dataclasses.replace(_RESIDENT, photo=_RAW_WLT, photo_format="wlt"),
     "damaged": "media_damaged",
-    "bad_check": dataclasses.replace(_RESIDENT, id_number="110105194912310021"),
+    "bad_check": dataclasses.replace(_DECODED_RESIDENT, id_number="110105194912310021"),
     "foreigner": "unsupported_card",
 }
 

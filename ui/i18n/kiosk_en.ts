@@ -278,6 +278,10 @@
         <translation>The ID card reader is out of service. Please go to a service desk.</translation>
     </message>
     <message>
+        <source>The document could not be opened. Please check the document number and dates you entered.</source>
+        <translation>The document could not be opened. Please check the document number and dates you entered.</translation>
+    </message>
+    <message>
         <source>Please look straight at the camera and keep still</source>
         <translation>Please look straight at the camera and keep still</translation>
     </message>

@@ -278,6 +278,10 @@
         <translation>读卡器暂不可用，请到服务窗口办理。</translation>
     </message>
     <message>
+        <source>The document could not be opened. Please check the document number and dates you entered.</source>
+        <translation>无法读取证件，请核对您输入的证件号码和日期。</translation>
+    </message>
+    <message>
         <source>Please look straight at the camera and keep still</source>
         <translation>请正视摄像头，保持不动</translation>
     </message>

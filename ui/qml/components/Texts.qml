@@ -13,6 +13,7 @@ QtObject {
         case "idcard.invalid": return qsTr("This card could not be verified. Please use a valid resident ID card.")
         case "idcard.unsupported": return qsTr("This type of card is not accepted here. Please go to a service desk.")
         case "idcard.unavailable": return qsTr("The ID card reader is out of service. Please go to a service desk.")
+        case "idcard.mrz": return qsTr("The document could not be opened. Please check the document number and dates you entered.")
         case "face.look": return qsTr("Please look straight at the camera and keep still")
         case "face.retry": return qsTr("Your face was not recognised. Please look straight at the camera and try again.")
         case "face.failed": return qsTr("Face verification failed. Please go to a service desk for help.")
