@@ -127,6 +127,70 @@ class FlowPorts(Protocol):
     def print(self, kind: str, transaction_id: str, document: Any) -> None:
         """Print a receipt (blocks) or an A4 document; answers with a printer event."""
 
+    def supports_mrz(self) -> bool:
+        """True when the ID reader also reads travel documents (it takes an MRZ key)."""
+
+    def set_mrz(self, document_number: str, birth_date: str, expiry_date: str) -> None:
+        """Hand the citizen's MRZ key (validated; dates YYMMDD) to the reader.
+
+        A document the chip refused is read again; a key the reader refuses comes back as
+        `card_error access_denied`. Personal data: never log it.
+        """
+
+    def clear_mrz(self) -> None:
+        """Make the reader forget the citizen's MRZ key (session over, card read)."""
+
+
+MRZ_FIELDS = ("document_number", "birth_date", "expiry_date")
+_MRZ_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
+
+
+def _mrz_date_ok(value: str) -> bool:
+    """YYMMDD naming a real day in 19YY or 20YY (29 February needs a leap year in one)."""
+    if len(value) != 6 or not value.isascii() or not value.isdigit():
+        return False
+    yy, mm, dd = int(value[:2]), int(value[2:4]), int(value[4:])
+    for year in (1900 + yy, 2000 + yy):
+        try:
+            date(year, mm, dd)
+        except ValueError:
+            continue
+        return True
+    return False
+
+
+def validate_mrz(values: Mapping[str, str]) -> dict[str, str]:
+    """Error keys by MRZ field ('required', 'invalid.mrz_...'); empty when all are fine.
+
+    Values are expected normalised (upper case, no spaces). Never echoes a value.
+    """
+    errors: dict[str, str] = {}
+    number = values.get("document_number", "")
+    if not number:
+        errors["document_number"] = "required"
+    elif (
+        len(number) > 9
+        or not set(number) <= _MRZ_CHARS
+        or not number.strip("<")
+        or number.startswith("<")
+    ):
+        errors["document_number"] = "invalid.mrz_document_number"
+    for name in ("birth_date", "expiry_date"):
+        value = values.get(name, "")
+        if not value:
+            errors[name] = "required"
+        elif not _mrz_date_ok(value):
+            errors[name] = "invalid.mrz_date"
+    return errors
+
+
+def mask_document_number(value: str) -> str:
+    """Keep the first and last characters of a document number: L******C."""
+    value = value.rstrip("<")
+    if len(value) <= 2:
+        return "*" * len(value)
+    return value[0] + "*" * (len(value) - 2) + value[-1]
+
 
 @dataclass
 class Session:
@@ -146,6 +210,13 @@ class Session:
     print_failed: bool = False
     print_started_at: float = 0.0
     rating: int | None = None
+    # Identify with a travel document: the MRZ is keyed in ("entry"), then the document is
+    # placed on the reader ("place"). The key itself is handed to the reader, never kept here.
+    id_mode: str = "id_card"  # "id_card" | "travel_document"
+    mrz_stage: str = "entry"  # "entry" | "place"
+    mrz_errors: dict[str, str] = field(default_factory=dict)
+    mrz_masked: str = ""  # the keyed-in document number, masked, while waiting for it
+    mrz_given: bool = False  # a key was handed to the reader this session
 
 
 def _reference_photo(record: Any) -> bytes | None:
@@ -347,6 +418,41 @@ class Flow:
         session.values[field_id] = value
         session.errors.pop(field_id, None)
 
+    def _intent_identify_mode(self, args: dict[str, Any]) -> None:
+        session = self._session
+        if session is None or self.screen != "identify":
+            return
+        mode = str(args.get("mode", ""))
+        if mode == "travel_document" and self.ports.supports_mrz():
+            session.id_mode = mode
+            session.mrz_stage = "entry"
+            session.mrz_errors = {}
+            session.mrz_masked = ""
+            self._message = "idcard.mrz_enter"
+        elif mode == "id_card":
+            self._forget_mrz(session)
+            session.id_mode = mode
+            self._message = "idcard.insert"
+
+    def _intent_mrz(self, args: dict[str, Any]) -> None:
+        session = self._session
+        if session is None or self.screen != "identify" or session.id_mode != "travel_document":
+            return
+        values = {
+            name: "".join(str(args.get(name, "")).split()).upper()[:16] for name in MRZ_FIELDS
+        }
+        session.mrz_errors = validate_mrz(values)
+        if session.mrz_errors:
+            self._message = "form.has_errors"
+            return
+        # Handed to the reader and dropped here: the flow keeps only a masked hint.
+        self.ports.set_mrz(values["document_number"], values["birth_date"], values["expiry_date"])
+        session.mrz_given = True
+        session.mrz_stage = "place"
+        session.mrz_masked = mask_document_number(values["document_number"])
+        self._message = "idcard.insert_travel"
+        log.info("travel document key entered")
+
     def _intent_next(self, args: dict[str, Any]) -> None:
         session = self._session
         if session is None or self.screen != "fill_form":
@@ -362,6 +468,8 @@ class Flow:
         screen = self.screen
         if screen in ("identify", "verify_face", "fill_form"):
             self.ports.stop_face()
+            if self._session is not None:
+                self._forget_mrz(self._session)
             self._session = None
             self._message = None
             self._chart.send("back")
@@ -430,7 +538,13 @@ class Flow:
             if not usable:
                 self._message = "idcard.unavailable"
             elif self._message == "idcard.unavailable":
-                self._message = "idcard.insert"
+                session = self._session
+                if session is None or session.id_mode != "travel_document":
+                    self._message = "idcard.insert"
+                elif session.mrz_stage == "place":
+                    self._message = "idcard.insert_travel"
+                else:
+                    self._message = "idcard.mrz_enter"
         elif source == "camera" and self.screen == "verify_face" and not usable:
             self._message = "unavailable.camera"
 
@@ -447,6 +561,7 @@ class Flow:
             self._message = "idcard.reinsert"
             return
         session.identity = record
+        self._forget_mrz(session)  # the chip is read: the key has done its job
         for f in session.service.fields:
             if f.prefill and f.prefill.startswith("id_card."):
                 session.values[f.id] = _identity_value(record, f.prefill)
@@ -458,9 +573,17 @@ class Flow:
             self.ports.start_face(_reference_photo(record))
 
     def _on_idcard_card_error(self, payload: Mapping[str, Any]) -> None:
-        if self.screen != "identify":
+        session = self._session
+        if session is None or self.screen != "identify":
             return
         reason = payload.get("reason")
+        if reason == "access_denied" and self.ports.supports_mrz():
+            # A travel document the key does not open (or no key yet): back to the keypad.
+            session.id_mode = "travel_document"
+            session.mrz_stage = "entry"
+            session.mrz_errors = {}
+            self._message = "idcard.mrz" if session.mrz_given else "idcard.mrz_needed"
+            return
         self._message = {
             "invalid_data": "idcard.invalid",
             "unsupported_card": "idcard.unsupported",
@@ -638,10 +761,20 @@ class Flow:
             self._message = "print.failed"
         self._chart.send("printed")
 
+    def _forget_mrz(self, session: Session) -> None:
+        """Make the reader drop the citizen's MRZ key, if one was given."""
+        if session.mrz_given:
+            self.ports.clear_mrz()
+            session.mrz_given = False
+        session.mrz_masked = ""
+        session.mrz_errors = {}
+        session.mrz_stage = "entry"
+
     def _end_session(self, outcome: str) -> None:
         self.ports.stop_face()
         session = self._session
         if session is not None:
+            self._forget_mrz(session)
             # Drop every reference to the citizen's data; the next view is built without it.
             session.values.clear()
             session.identity = None
@@ -737,7 +870,14 @@ class Flow:
         }
 
     def _data_identify(self) -> dict[str, Any]:
-        return self._service_title()
+        session = self._session
+        data = self._service_title()
+        data["travel_document_available"] = self.ports.supports_mrz()
+        data["mode"] = session.id_mode if session else "id_card"
+        data["mrz_stage"] = session.mrz_stage if session else "entry"
+        data["mrz_errors"] = dict(session.mrz_errors) if session else {}
+        data["mrz_document_masked"] = session.mrz_masked if session else ""
+        return data
 
     def _data_verify_face(self) -> dict[str, Any]:
         session = self._session

@@ -232,6 +232,28 @@ class Terminal:
         setter(listener)
         return True
 
+    def supports_mrz(self) -> bool:
+        """True when the fitted ID reader takes an MRZ key (reads travel documents)."""
+        return callable(getattr(self.devices.get("idcard"), "set_mrz", None))
+
+    def set_mrz(self, document_number: str, birth_date: str, expiry_date: str) -> None:
+        """Give the ID reader the citizen's MRZ key; a key it refuses is access_denied."""
+        setter = getattr(self.devices.get("idcard"), "set_mrz", None)
+        if setter is None:
+            return
+        try:
+            setter(f"{document_number},{birth_date},{expiry_date}")
+        except ValueError:
+            # The reader's own check failed (the message may quote the key: not logged).
+            log.info("idcard: MRZ key refused by the reader")
+            self._post(Event("idcard", "card_error", {"reason": "access_denied"}))
+
+    def clear_mrz(self) -> None:
+        """Make the ID reader forget the citizen's MRZ key."""
+        clear = getattr(self.devices.get("idcard"), "clear_mrz", None)
+        if clear is not None:
+            clear()
+
     def stop_face(self) -> None:
         """Stop face verification."""
         camera = self.devices.get("camera")

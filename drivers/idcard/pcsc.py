@@ -8,8 +8,9 @@ the IdentityRecord (`card_type="travel_document"`, `id_number` = document number
 2000, `photo_format` "jpeg"/"jp2").
 
 The MRZ key comes from config (`mrz` option: "DOCNUMBER,YYMMDD,YYMMDD" or the 24-character
-MRZ information) or from the citizen at run time through `set_mrz()`; without one, or when the
-chip refuses it, the read ends with `card_error` reason `access_denied`.
+MRZ information) or from the citizen at run time through `set_mrz()` (`clear_mrz()` forgets it
+when the session ends); without one, or when the chip refuses it, the read ends with
+`card_error` reason `access_denied`.
 
 pcscd gone -> `not_reachable` (the context is re-established every `reconnect_interval_s`);
 no matching reader -> `not_reachable` until one appears.
@@ -57,7 +58,9 @@ class PcscDocumentReader(IdCardReader):
         self._chunk = min(0xDF, max(0x10, int(options.get("chunk", 0xDF))))
         self._mrz_lock = threading.Lock()
         mrz = options.get("mrz")
-        self._mrz: icao.MrzKey | None = icao.MrzKey.parse(str(mrz)) if mrz else None
+        # The configured key (tests, fixed setups) is what clear_mrz() goes back to.
+        self._configured_mrz: icao.MrzKey | None = icao.MrzKey.parse(str(mrz)) if mrz else None
+        self._mrz: icao.MrzKey | None = self._configured_mrz
         self._ctx: Any = None
         self._reader: str | None = None
         self._state = scard.SCARD_STATE_UNAWARE
@@ -81,6 +84,11 @@ class PcscDocumentReader(IdCardReader):
         with self._mrz_lock:
             self._mrz = key
         self._submit(self._retry_denied)
+
+    def clear_mrz(self) -> None:
+        """Forget the key the citizen keyed in (session over); back to the configured one."""
+        with self._mrz_lock:
+            self._mrz = self._configured_mrz
 
     # -- Device primitives ------------------------------------------------------------------
     def _open(self) -> DeviceStatus:

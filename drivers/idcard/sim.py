@@ -1,17 +1,20 @@
 """An in-process ID card reader with fictitious card profiles and fault words.
 
 The people on the simulated cards are obviously fictitious: the resident profile uses the
-example ID number from GB 11643 itself and an address on "示例省示例市测试路".
+example ID number from GB 11643 itself and an address on "示例省示例市测试路"; the `passport`
+profile is the ICAO 9303 specimen of Utopia, readable only after `set_mrz()` was given its key
+(`L898902C,690806,940623`), like a chip behind Basic Access Control.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import threading
 from datetime import date
 from typing import Any, ClassVar
 
 from drivers.base import DeviceTimeout, check_choice
-from drivers.idcard import CardError, IdCardReader, IdentityRecord
+from drivers.idcard import CardError, IdCardReader, IdentityRecord, icao
 from drivers.status import DeviceStatus, Status
 
 SLOW_READ_S = 2.0
@@ -46,7 +49,23 @@ PROFILES: dict[str, IdentityRecord | str] = {
     "damaged": "media_damaged",
     "bad_check": dataclasses.replace(_DECODED_RESIDENT, id_number="110105194912310021"),
     "foreigner": "unsupported_card",
+    "passport": IdentityRecord(
+        card_type="travel_document",
+        name="ERIKSSON ANNA MARIA",
+        sex="F",
+        nation="UTO",
+        birth_date=date(1969, 8, 6),
+        address="",
+        id_number="L898902C",
+        authority="UTO",
+        valid_from=None,
+        valid_until=date(1994, 6, 23),
+        photo=_DECODED,
+        photo_format="jpeg",
+    ),
 }
+# The key that opens the `passport` profile (its MRZ: document number, birth and expiry date).
+PASSPORT_MRZ = icao.MrzKey("L898902C", "690806", "940623")
 
 _WORDS = frozenset(
     {"card_insert", "card_remove", "unplug", "replug", "power_off", "power_on", "garbage", "slow"}
@@ -57,7 +76,8 @@ _WORDS = frozenset(
 class SimulatedIdCardReader(IdCardReader):
     """ID card reader simulator: `inject("card_insert", profile)` reads one of PROFILES.
 
-    Options: `read_delay_s` (default 0.05), `faults`.
+    Options: `read_delay_s` (default 0.05), `mrz` (a travel document key, as for pcsc),
+    `faults`.
     """
 
     injections: ClassVar[frozenset[str]] = _WORDS
@@ -72,6 +92,31 @@ class SimulatedIdCardReader(IdCardReader):
         self._card_gen = 0  # bumped by each insertion
         self._reading_gen: int | None = None
         self._read_corrupt = False
+        self._mrz_lock = threading.Lock()
+        mrz = options.get("mrz")
+        self._configured_mrz: icao.MrzKey | None = icao.MrzKey.parse(str(mrz)) if mrz else None
+        self._mrz = self._configured_mrz
+        self._denied = False  # the card in the slot refused the last MRZ
+
+    # -- travel documents (the same surface as PcscDocumentReader) ----------------------------
+    def set_mrz(self, text: str) -> None:
+        """Use this MRZ key from now on; ValueError when malformed. Re-reads a refused card."""
+        try:
+            key = icao.MrzKey.parse(text)
+        except icao.IcaoError as exc:
+            raise ValueError(str(exc)) from None
+        with self._mrz_lock:
+            self._mrz = key
+        self._submit(self._retry_denied)
+
+    def clear_mrz(self) -> None:
+        """Forget the keyed-in MRZ (session over); back to the configured one."""
+        with self._mrz_lock:
+            self._mrz = self._configured_mrz
+
+    def _retry_denied(self) -> None:
+        if self._card is not None and self._denied:
+            self._read_generation(self._card_gen)
 
     def _sim_status(self) -> DeviceStatus:
         if not self._plugged:
@@ -134,6 +179,7 @@ class SimulatedIdCardReader(IdCardReader):
             return  # another card was inserted since; its own read follows
         self._reading_gen = gen
         self._read_corrupt = False
+        self._denied = False
         try:
             self._read_and_report()
         finally:
@@ -160,6 +206,12 @@ class SimulatedIdCardReader(IdCardReader):
         if self._read_corrupt:
             raise CardError("invalid_data")
         outcome = PROFILES[self._card]
+        if isinstance(outcome, IdentityRecord) and outcome.card_type == "travel_document":
+            with self._mrz_lock:
+                mrz = self._mrz
+            if mrz != PASSPORT_MRZ:
+                self._denied = True
+                raise CardError("access_denied")
         if isinstance(outcome, str):
             raise CardError(outcome)
         return outcome

@@ -132,12 +132,28 @@
         <translation>Card reader</translation>
     </message>
     <message>
+        <source>Document number entered: %1</source>
+        <translation>Document number entered: %1</translation>
+    </message>
+    <message>
         <source>Your card data is used only for this application and is stored encrypted.</source>
         <translation>Your card data is used only for this application and is stored encrypted.</translation>
     </message>
     <message>
         <source>Back</source>
         <translation>Back</translation>
+    </message>
+    <message>
+        <source>Passport or HK/Macao permit</source>
+        <translation>Passport or HK/Macao permit</translation>
+    </message>
+    <message>
+        <source>Use my ID card instead</source>
+        <translation>Use my ID card instead</translation>
+    </message>
+    <message>
+        <source>Enter the details again</source>
+        <translation>Enter the details again</translation>
     </message>
 </context>
 <context>
@@ -161,6 +177,37 @@
     <message>
         <source>Continue</source>
         <translation>Continue</translation>
+    </message>
+</context>
+<context>
+    <name>MrzPanel</name>
+    <message>
+        <source>Document number</source>
+        <translation>Document number</translation>
+    </message>
+    <message>
+        <source>Letters and digits, up to 9</source>
+        <translation>Letters and digits, up to 9</translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation>Date of birth</translation>
+    </message>
+    <message>
+        <source>YYMMDD</source>
+        <translation>YYMMDD</translation>
+    </message>
+    <message>
+        <source>Expiry date</source>
+        <translation>Expiry date</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Delete</translation>
+    </message>
+    <message>
+        <source>Confirm</source>
+        <translation>Confirm</translation>
     </message>
 </context>
 <context>
@@ -282,6 +329,18 @@
         <translation>The document could not be opened. Please check the document number and dates you entered.</translation>
     </message>
     <message>
+        <source>This is a travel document. Please enter the details from its photo page first.</source>
+        <translation>This is a travel document. Please enter the details from its photo page first.</translation>
+    </message>
+    <message>
+        <source>Enter the document number, date of birth and expiry date exactly as printed on your passport or permit</source>
+        <translation>Enter the document number, date of birth and expiry date exactly as printed on your passport or permit</translation>
+    </message>
+    <message>
+        <source>Please place your passport or permit, photo page down, on the card reader below</source>
+        <translation>Please place your passport or permit, photo page down, on the card reader below</translation>
+    </message>
+    <message>
         <source>Please look straight at the camera and keep still</source>
         <translation>Please look straight at the camera and keep still</translation>
     </message>
@@ -392,6 +451,14 @@
     <message>
         <source>Enter a date as YYYY-MM-DD</source>
         <translation>Enter a date as YYYY-MM-DD</translation>
+    </message>
+    <message>
+        <source>Up to 9 letters and digits, as printed on the document</source>
+        <translation>Up to 9 letters and digits, as printed on the document</translation>
+    </message>
+    <message>
+        <source>Enter 6 digits: year, month, day (e.g. 850321)</source>
+        <translation>Enter 6 digits: year, month, day (e.g. 850321)</translation>
     </message>
     <message>
         <source>Please check this entry</source>

@@ -132,12 +132,28 @@
         <translation>读卡区</translation>
     </message>
     <message>
+        <source>Document number entered: %1</source>
+        <translation>已输入的证件号码：%1</translation>
+    </message>
+    <message>
         <source>Your card data is used only for this application and is stored encrypted.</source>
         <translation>证件信息仅用于本次办理，并加密保存。</translation>
     </message>
     <message>
         <source>Back</source>
         <translation>返回</translation>
+    </message>
+    <message>
+        <source>Passport or HK/Macao permit</source>
+        <translation>使用护照或港澳通行证</translation>
+    </message>
+    <message>
+        <source>Use my ID card instead</source>
+        <translation>改用身份证</translation>
+    </message>
+    <message>
+        <source>Enter the details again</source>
+        <translation>重新输入证件信息</translation>
     </message>
 </context>
 <context>
@@ -161,6 +177,37 @@
     <message>
         <source>Continue</source>
         <translation>继续办理</translation>
+    </message>
+</context>
+<context>
+    <name>MrzPanel</name>
+    <message>
+        <source>Document number</source>
+        <translation>证件号码</translation>
+    </message>
+    <message>
+        <source>Letters and digits, up to 9</source>
+        <translation>字母和数字，最多9位</translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation>出生日期</translation>
+    </message>
+    <message>
+        <source>YYMMDD</source>
+        <translation>年年月月日日</translation>
+    </message>
+    <message>
+        <source>Expiry date</source>
+        <translation>有效期至</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Confirm</source>
+        <translation>确定</translation>
     </message>
 </context>
 <context>
@@ -282,6 +329,18 @@
         <translation>无法读取证件，请核对您输入的证件号码和日期。</translation>
     </message>
     <message>
+        <source>This is a travel document. Please enter the details from its photo page first.</source>
+        <translation>这是一本出入境证件，请先输入其个人资料页上的证件信息。</translation>
+    </message>
+    <message>
+        <source>Enter the document number, date of birth and expiry date exactly as printed on your passport or permit</source>
+        <translation>请按护照或通行证上的印刷内容，输入证件号码、出生日期和有效期</translation>
+    </message>
+    <message>
+        <source>Please place your passport or permit, photo page down, on the card reader below</source>
+        <translation>请将护照或通行证翻开至个人资料页，资料页朝下放在下方读卡器上</translation>
+    </message>
+    <message>
         <source>Please look straight at the camera and keep still</source>
         <translation>请正视摄像头，保持不动</translation>
     </message>
@@ -392,6 +451,14 @@
     <message>
         <source>Enter a date as YYYY-MM-DD</source>
         <translation>请按“年-月-日”格式填写，如 2024-01-31</translation>
+    </message>
+    <message>
+        <source>Up to 9 letters and digits, as printed on the document</source>
+        <translation>最多9位字母和数字，请与证件上印刷的一致</translation>
+    </message>
+    <message>
+        <source>Enter 6 digits: year, month, day (e.g. 850321)</source>
+        <translation>请输入6位数字：年、月、日（例如850321）</translation>
     </message>
     <message>
         <source>Please check this entry</source>

@@ -134,7 +134,7 @@ ApplicationWindow {
             left: parent.left
             right: parent.right
             top: topBar.bottom
-            bottom: inputPanel.active ? inputPanel.top : parent.bottom
+            bottom: keyboard.keyboardActive ? keyboard.top : parent.bottom
         }
         clip: true
 
@@ -226,14 +226,24 @@ ApplicationWindow {
     }
 
     // -- on-screen keyboard (Pinyin and English) ----------------------------------------------
-    InputPanel {
-        id: inputPanel
-        objectName: "inputPanel"
+    // Created right after the first frame: the keyboard (with its Pinyin engine and sound
+    // effects) is the slowest part of the window to load, and the attract screen needs none.
+    onFrameSwapped: if (!keyboard.active) keyboard.active = true
+
+    Loader {
+        id: keyboard
+        readonly property bool keyboardActive: item !== null && item.active
+        active: false
         z: 99
         // Full width in portrait; in landscape a full-width keyboard would cover half the screen.
         width: root.landscape ? Math.min(root.width, 1100) : root.width
+        height: item ? item.height : 0
         x: (root.width - width) / 2
-        y: active ? root.height - height : root.height
-        visible: active
+        y: keyboardActive ? root.height - height : root.height
+        visible: keyboardActive
+        sourceComponent: InputPanel {
+            objectName: "inputPanel"
+            width: keyboard.width
+        }
     }
 }

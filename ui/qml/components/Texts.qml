@@ -14,6 +14,9 @@ QtObject {
         case "idcard.unsupported": return qsTr("This type of card is not accepted here. Please go to a service desk.")
         case "idcard.unavailable": return qsTr("The ID card reader is out of service. Please go to a service desk.")
         case "idcard.mrz": return qsTr("The document could not be opened. Please check the document number and dates you entered.")
+        case "idcard.mrz_needed": return qsTr("This is a travel document. Please enter the details from its photo page first.")
+        case "idcard.mrz_enter": return qsTr("Enter the document number, date of birth and expiry date exactly as printed on your passport or permit")
+        case "idcard.insert_travel": return qsTr("Please place your passport or permit, photo page down, on the card reader below")
         case "face.look": return qsTr("Please look straight at the camera and keep still")
         case "face.retry": return qsTr("Your face was not recognised. Please look straight at the camera and try again.")
         case "face.failed": return qsTr("Face verification failed. Please go to a service desk for help.")
@@ -42,6 +45,8 @@ QtObject {
         case "invalid.postal_code": return qsTr("Enter a 6-digit postal code")
         case "invalid.number": return qsTr("Enter a number")
         case "invalid.date": return qsTr("Enter a date as YYYY-MM-DD")
+        case "invalid.mrz_document_number": return qsTr("Up to 9 letters and digits, as printed on the document")
+        case "invalid.mrz_date": return qsTr("Enter 6 digits: year, month, day (e.g. 850321)")
         }
         if (String(key).indexOf("invalid.") === 0)
             return qsTr("Please check this entry")
@@ -79,8 +84,11 @@ QtObject {
         if (!key)
             return "info"
         var k = String(key)
-        if (k === "idcard.insert" || k === "idcard.reading" || k === "face.look")
+        if (k === "idcard.insert" || k === "idcard.reading" || k === "face.look"
+                || k === "idcard.insert_travel" || k === "idcard.mrz_enter")
             return "info"
+        if (k === "idcard.mrz_needed")
+            return "warning"
         if (k === "idcard.reinsert" || k === "face.retry" || k === "session.timeout")
             return "warning"
         return "error"
