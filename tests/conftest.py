@@ -11,7 +11,7 @@ import pytest
 # Qt must never look for a display in tests; set before anything imports PySide6.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_QUICK_BACKEND", "software")
-os.environ.setdefault("QT_IM_MODULE", "qtvirtualkeyboard")
+os.environ["QT_IM_MODULE"] = "qtvirtualkeyboard"
 
 from kiosk.config import KioskConfig, load_config
 from kiosk.terminal import Terminal, build_terminal

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from types import SimpleNamespace
@@ -11,20 +10,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("QT_QUICK_BACKEND", "software")
-
 from ui.app import KioskUi, build_ui
 from ui.tour import find_item, pump, wait_until
 
-pytestmark = [
-    pytest.mark.qt,
-    pytest.mark.qt_log_ignore(
-        r"Couldn't (load|resolve) pipewire",
-        r"PopupList.*overrides a member",
-        r"PinyinDecoderService::init",
-    ),
-]
+from .qt_support import QT_MARKS
+
+pytestmark = QT_MARKS
 
 
 @pytest.fixture

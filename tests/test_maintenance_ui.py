@@ -9,12 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-# Before any QGuiApplication exists (pytest-qt creates it on first use of `qapp`).
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("QT_QUICK_BACKEND", "software")
-os.environ["QT_IM_MODULE"] = "qtvirtualkeyboard"
-
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
@@ -28,15 +22,9 @@ from ui.maintenance import corner_of
 from ui.tour import find_item, pump, wait_until
 
 from .conftest import FakeClock, write_overlay
+from .qt_support import QT_MARKS
 
-pytestmark = [
-    pytest.mark.qt,
-    pytest.mark.qt_log_ignore(
-        r"Couldn't (load|resolve) pipewire",
-        r"PopupList.*overrides a member",
-        r"PinyinDecoderService::init",
-    ),
-]
+pytestmark = QT_MARKS
 
 PIN = "482913"
 SHOT = Path(__file__).resolve().parents[1] / "docs" / "screenshots" / "maintenance-devices.png"

@@ -3,34 +3,20 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QRectF
 
-# Before any QGuiApplication exists (pytest-qt creates it on first use of `qapp`).
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("QT_QUICK_BACKEND", "software")
-os.environ["QT_IM_MODULE"] = "qtvirtualkeyboard"
-
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtQuick import QQuickItem
-from PySide6.QtTest import QTest
-
-from ui.app import KioskUi, build_ui
+from ui.app import KioskUi
 from ui.tour import find_item, pump, wait_until
 
-pytestmark = [
-    pytest.mark.qt,
-    # Noise from inside Qt's own modules (see tests/test_ui.py).
-    pytest.mark.qt_log_ignore(
-        r"Couldn't (load|resolve) pipewire",
-        r"PopupList.*overrides a member",
-        r"PinyinDecoderService::init",
-    ),
-]
+from .qt_support import QT_MARKS, item, shown_ui
+from .qt_support import tap as qt_tap
+
+pytestmark = QT_MARKS
 
 # The ICAO 9303 specimen (fictitious), which the simulator's `passport` profile carries.
 NUMBER, BIRTH, EXPIRY = "L898902C", "690806", "940623"
@@ -40,37 +26,12 @@ KEYS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 @pytest.fixture
 def ui(qapp: Any, terminal: Any) -> Iterator[KioskUi]:
     """The kiosk UI, portrait, shown offscreen over the simulated terminal."""
-    kiosk = build_ui(qapp, terminal, language="zh_CN")
-    kiosk.window.show()
-    pump(50)
-    try:
-        yield kiosk
-    finally:
-        kiosk.close()
-
-
-def item(ui: KioskUi, name: str, timeout: float = 5.0) -> QQuickItem:
-    """Wait for the visible item called `name`."""
-    found: list[QQuickItem] = []
-
-    def look() -> bool:
-        hit = find_item(ui.window, name)
-        if hit is not None:
-            found.append(hit)
-        return hit is not None
-
-    wait_until(look, f"item {name}", timeout)
-    return found[0]
+    yield from shown_ui(qapp, terminal)
 
 
 def tap(ui: KioskUi, name: str) -> None:
-    """A real mouse click at the centre of the item."""
-    target = item(ui, name)
-    wait_until(target.isEnabled, f"{name} to be enabled")
-    centre = target.mapToScene(QPointF(target.width() / 2, target.height() / 2)).toPoint()
-    assert 0 <= centre.x() < ui.window.width() and 0 <= centre.y() < ui.window.height(), name
-    QTest.mouseClick(ui.window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre)
-    pump(10)
+    """A citizen's tap: the key must be inside the window."""
+    qt_tap(ui, name, on_screen=True)
 
 
 def key_in(ui: KioskUi, text: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -12,32 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-# Before any QGuiApplication exists (pytest-qt creates it on first use of `qapp`).
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("QT_QUICK_BACKEND", "software")
-os.environ["QT_IM_MODULE"] = "qtvirtualkeyboard"
-
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF
 from PySide6.QtGui import QImage
 from PySide6.QtQml import QQmlEngine, QQmlExpression
-from PySide6.QtQuick import QQuickItem
-from PySide6.QtTest import QTest
 
-from ui.app import I18N_DIR, QML_DIR, KioskUi, build_ui
+from ui.app import I18N_DIR, QML_DIR, KioskUi
 from ui.tour import find_item, pump, run_tour, wait_until
 
-pytestmark = [
-    pytest.mark.qt,
-    # Noise from inside Qt's own modules that this project cannot fix: the virtual keyboard
-    # pulls in QtMultimedia (no PipeWire here), its PopupList.qml trips a Qt 6.12 property
-    # cache notice, and the Pinyin engine announces its user dictionary folder.
-    pytest.mark.qt_log_ignore(
-        r"Couldn't (load|resolve) pipewire",
-        r"PopupList.*overrides a member",
-        r"PinyinDecoderService::init",
-    ),
-]
+from .qt_support import QT_MARKS, item, shown_ui, tap
+
+pytestmark = QT_MARKS
 
 ROOT = Path(__file__).resolve().parent.parent
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -46,43 +29,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 @pytest.fixture
 def ui(qapp: Any, terminal: Any) -> Iterator[KioskUi]:
     """The kiosk UI, portrait, shown offscreen over the simulated terminal."""
-    kiosk = build_ui(qapp, terminal, language="zh_CN")
-    kiosk.window.show()
-    pump(50)
-    try:
-        yield kiosk
-    finally:
-        kiosk.close()
-
-
-def item(ui: KioskUi, name: str, timeout: float = 5.0) -> QQuickItem:
-    """Wait for the visible item called `name`."""
-    found: list[QQuickItem] = []
-
-    def look() -> bool:
-        hit = find_item(ui.window, name)
-        if hit is not None:
-            found.append(hit)
-        return hit is not None
-
-    wait_until(look, f"item {name}", timeout)
-    return found[0]
-
-
-def tap(ui: KioskUi, name: str) -> None:
-    """A real mouse click at the centre of the item (scrolled-away items are clicked directly)."""
-    target = item(ui, name)
-    wait_until(target.isEnabled, f"{name} to be enabled")
-    centre = target.mapToScene(QPointF(target.width() / 2, target.height() / 2)).toPoint()
-    if 0 <= centre.x() < ui.window.width() and 0 <= centre.y() < ui.window.height():
-        QTest.mouseClick(
-            ui.window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre
-        )
-    else:
-        from PySide6.QtCore import QMetaObject
-
-        assert QMetaObject.invokeMethod(target, "click")
-    pump(10)
+    yield from shown_ui(qapp, terminal)
 
 
 def wait_screen(ui: KioskUi, screen: str) -> None:
