@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import queue
 import subprocess
 import time
 from collections.abc import Iterator
@@ -11,44 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from drivers.base import DeviceEvent
 from drivers.idcard import IdentityRecord
 from drivers.idcard.sam import SamCardReader
 from drivers.idcard.samsim import FAKE_WLT, SamSimulator
 from drivers.registry import create_device
 from drivers.status import Status
 
-
-class Events:
-    """Collects device events and waits for them."""
-
-    def __init__(self) -> None:
-        self.q: queue.Queue[DeviceEvent] = queue.Queue()
-        self.seen: list[DeviceEvent] = []
-
-    def __call__(self, event: DeviceEvent) -> None:
-        self.q.put(event)
-
-    def wait(self, kind: str, timeout: float = 5.0) -> DeviceEvent:
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"no {kind} event; saw {[e.kind for e in self.seen]}")
-            try:
-                event = self.q.get(timeout=remaining)
-            except queue.Empty:
-                continue
-            self.seen.append(event)
-            if event.kind == kind:
-                return event
-
-    def wait_status(self, status: Status, timeout: float = 5.0) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            event = self.wait("status_changed", max(0.01, deadline - time.monotonic()))
-            if event.payload["status"].status == status:
-                return
+from .idcard_support import Events
 
 
 @pytest.fixture(params=["pty", "tcp"])
