@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
+from typing import Any
 
 from drivers.status import DeviceStatus, Status
 
@@ -98,3 +100,46 @@ class PrinterSimState:
             if condition:
                 return DeviceStatus.for_status(status)
         return DeviceStatus.for_status(Status.OK)
+
+
+class SimulatedPrinterMixin:
+    """What the receipt and A4 simulators share: the fault state and the record of jobs.
+
+    Mixed in before the device class; `_copy` turns the job's content into what is recorded.
+    """
+
+    _sim: PrinterSimState
+
+    def _init_sim(self, options: dict[str, Any]) -> None:
+        self._sim = PrinterSimState()
+        self._print_delay_s = float(options.get("print_delay_s", 0.01))
+        self._printed: list[tuple[str, Any]] = []
+        self._printed_lock = threading.Lock()
+
+    @property
+    def printed(self) -> list[tuple[str, Any]]:
+        """A snapshot of the finished jobs (job id, content), oldest first."""
+        with self._printed_lock:
+            return list(self._printed)
+
+    def _copy(self, content: Any) -> Any:
+        raise NotImplementedError
+
+    def _apply_injection(self, word: str, args: tuple[str, ...]) -> None:
+        self._sim.apply(word)
+        self._set_status(self._sim.status())  # type: ignore[attr-defined]
+
+    def _open(self) -> DeviceStatus:
+        return self._sim.status()
+
+    def _read_status(self) -> DeviceStatus:
+        return self._sim.status()
+
+    def _print(self, job_id: str, content: Any) -> None:
+        delay = SLOW_PRINT_S if self._sim.slow else self._print_delay_s
+        if not self._pump(delay):  # type: ignore[attr-defined]
+            return
+        if not self._sim.status().usable:
+            return  # the paper ran out mid-job: nothing complete came out
+        with self._printed_lock:
+            self._printed.append((job_id, self._copy(content)))

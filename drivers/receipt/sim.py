@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from drivers.receipt import ReceiptPrinter
-from drivers.simprinter import PRINTER_WORDS, SLOW_PRINT_S, PrinterSimState
-from drivers.status import DeviceStatus
+from drivers.simprinter import PRINTER_WORDS, SimulatedPrinterMixin
 
 
 def display_width(text: str) -> int:
@@ -64,7 +62,7 @@ def render_text(blocks: Sequence[Mapping[str, Any]], width: int = 32) -> str:
     return "\n".join(out)
 
 
-class SimulatedReceiptPrinter(ReceiptPrinter):
+class SimulatedReceiptPrinter(SimulatedPrinterMixin, ReceiptPrinter):
     """Receipt printer simulator: `printed` holds (job_id, blocks) of every finished job.
 
     Options: `print_delay_s` (default 0.01), `faults` (fault words applied at start).
@@ -75,32 +73,7 @@ class SimulatedReceiptPrinter(ReceiptPrinter):
 
     def __init__(self, on_event: Any, **options: Any) -> None:
         super().__init__(on_event, **options)
-        self._sim = PrinterSimState()
-        self._print_delay_s = float(options.get("print_delay_s", 0.01))
-        self._printed: list[tuple[str, list[dict[str, Any]]]] = []
-        self._printed_lock = threading.Lock()
+        self._init_sim(options)
 
-    @property
-    def printed(self) -> list[tuple[str, list[dict[str, Any]]]]:
-        """A snapshot of the finished jobs, oldest first."""
-        with self._printed_lock:
-            return list(self._printed)
-
-    def _apply_injection(self, word: str, args: tuple[str, ...]) -> None:
-        self._sim.apply(word)
-        self._set_status(self._sim.status())
-
-    def _open(self) -> DeviceStatus:
-        return self._sim.status()
-
-    def _read_status(self) -> DeviceStatus:
-        return self._sim.status()
-
-    def _print(self, job_id: str, content: Any) -> None:
-        delay = SLOW_PRINT_S if self._sim.slow else self._print_delay_s
-        if not self._pump(delay):
-            return
-        if not self._sim.status().usable:
-            return  # the paper ran out mid-job: nothing complete came out
-        with self._printed_lock:
-            self._printed.append((job_id, list(content)))
+    def _copy(self, content: Any) -> Any:
+        return list(content)
