@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,9 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_QUICK_BACKEND", "software")
 os.environ["QT_IM_MODULE"] = "qtvirtualkeyboard"
+# Qt Virtual Keyboard keeps a user dictionary under XDG_CONFIG_HOME: tests get a private one
+# rather than writing into the machine's home.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="kiosk-test-config-")
 
 from kiosk.config import KioskConfig, load_config
 from kiosk.terminal import Terminal, build_terminal

@@ -63,6 +63,34 @@ def test_preview_frames_reach_the_verify_page(ui: KioskUi, terminal: Any) -> Non
     wait_until(lambda: find_item(ui.window, "cameraPreview") is None, "the preview hidden")
 
 
+def test_a_face_never_outlives_the_face_check(ui: KioskUi, terminal: Any, config: Any) -> None:
+    """Citizen A's last preview frame must not greet citizen B (found in review)."""
+    service = next(
+        s for s in config.services.values() if s.identity == "id_card_face" and not s.online_only
+    )
+    terminal.intent("start")
+    terminal.inject("camera", "face", "no_face")  # keep A on the face check
+    terminal.intent("choose_service", {"service_id": service.id})
+    terminal.inject("idcard", "card_insert", "resident")
+    wait_until(lambda: ui.bridge.screen == "verify_face", "A's face check")
+    frame = np.full((480, 640, 3), (40, 120, 200), np.uint8)
+    ui.camera_preview.on_frame(frame, (0.25, 0.2, 0.3, 0.4), "hold_still")
+    wait_until(lambda: ui.camera_preview.image() is not None, "A's frame shown")
+
+    terminal.intent("cancel")  # A walks away
+    wait_until(lambda: ui.bridge.screen == "attract", "attract")
+    assert ui.camera_preview.image() is None
+    ui.camera_preview.on_frame(frame, None, "")  # a late frame from A's verification
+    pump(20)
+    assert ui.camera_preview.image() is None and not ui.camera_preview.property("active")
+
+    terminal.intent("start")  # citizen B reaches the face check: no frame of A
+    terminal.intent("choose_service", {"service_id": service.id})
+    terminal.inject("idcard", "card_insert", "resident")
+    wait_until(lambda: ui.bridge.screen == "verify_face", "B's face check")
+    assert ui.camera_preview.image() is None
+
+
 def test_terminal_hands_preview_to_a_camera_that_has_one(terminal: Any) -> None:
     seen: list[Any] = []
     # The shipped config's simulated camera has no frames: nothing to attach to.

@@ -266,6 +266,9 @@ class KioskUi:
         from ui.camera_preview import attach_camera_preview  # live face-check preview (issue 5)
 
         self.camera_preview = attach_camera_preview(self.engine, terminal)
+        self.bridge.screenChanged.connect(self._follow_face_check)
+        self.bridge.sessionChanged.connect(self.camera_preview.clear)
+        self._follow_face_check()
         self.maintenance: Any = None
         if operations is not None:  # kiosk.operations.Operations: maintenance mode (issue 7)
             from ui.maintenance import MaintenanceBridge
@@ -287,6 +290,9 @@ class KioskUi:
 
             self.corner_taps = CornerTapFilter(self.maintenance, self.window)
             self.window.installEventFilter(self.corner_taps)
+
+    def _follow_face_check(self) -> None:
+        self.camera_preview.set_accepting(self.bridge.screen == "verify_face")
 
     def set_language(self, lang: str, *, retranslate: bool = True) -> None:
         """Swap the QTranslator for `lang` and re-evaluate every qsTr binding."""

@@ -32,6 +32,9 @@ class CameraPreview(QObject):
         self._hint = ""
         self._serial = 0
         self._pending = False
+        # Frames are taken only while the face-check screen is up: a frame arriving after the
+        # session moved on would otherwise show this citizen to the next one.
+        self._accepting = False
         self.provider = _Provider(self)
         self._frame_ready.connect(self._publish, Qt.ConnectionType.QueuedConnection)
 
@@ -41,6 +44,8 @@ class CameraPreview(QObject):
         rgb = frame[:, :, ::-1].copy()
         image = QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
         with self._lock:
+            if not self._accepting:
+                return
             self._image = image
             self._box = [float(v) for v in box] if box else []
             self._hint = hint
@@ -48,6 +53,14 @@ class CameraPreview(QObject):
                 return
             self._pending = True
         self._frame_ready.emit()
+
+    def set_accepting(self, accepting: bool) -> None:
+        """Show frames only while the face check is on screen; forget them otherwise."""
+        with self._lock:
+            changed = self._accepting != accepting
+            self._accepting = accepting
+        if changed and not accepting:
+            self.clear()
 
     def clear(self) -> None:
         """Forget the last frame (the verification ended)."""

@@ -14,16 +14,20 @@ Item {
     // would recreate the text fields (and drop focus and the keyboard) on every keystroke.
     readonly property int fieldCount: fields.length
 
+    // Every field is sensitive: without these hints the Pinyin engine learns what citizens
+    // type (names, addresses) into a plain user dictionary on disk and offers it to the next.
+    readonly property int privateHints: Qt.ImhSensitiveData | Qt.ImhNoPredictiveText
+
     function hintsFor(type) {
         switch (type) {
-        case "phone": return Qt.ImhDialableCharactersOnly
-        case "number": return Qt.ImhFormattedNumbersOnly
-        case "postal_code": return Qt.ImhDigitsOnly
+        case "phone": return privateHints | Qt.ImhDialableCharactersOnly
+        case "number": return privateHints | Qt.ImhFormattedNumbersOnly
+        case "postal_code": return privateHints | Qt.ImhDigitsOnly
         case "id_number":
-        case "credit_code": return Qt.ImhPreferUppercase | Qt.ImhNoPredictiveText | Qt.ImhLatinOnly
-        case "date": return Qt.ImhPreferNumbers | Qt.ImhNoPredictiveText | Qt.ImhLatinOnly
+        case "credit_code": return privateHints | Qt.ImhPreferUppercase | Qt.ImhLatinOnly
+        case "date": return privateHints | Qt.ImhPreferNumbers | Qt.ImhLatinOnly
         }
-        return Qt.ImhNone
+        return privateHints
     }
 
     function placeholderFor(type) {
@@ -195,6 +199,7 @@ Item {
             font.pixelSize: 36
             wrapMode: TextEdit.Wrap
             padding: 20
+            inputMethodHints: page.privateHints
             readOnly: !!editor.f.readonly
             color: Theme.text
             property bool ready: false
