@@ -396,3 +396,25 @@ def test_every_schema_key_is_documented() -> None:
     assert missing == []
     for word in (*schema.FAULT_WORDS, *schema.SCREENS, *schema.PREFILL_SOURCES):
         assert f"`{word}`" in text, word
+
+
+def test_personal_data_fields_must_be_marked_personal(tmp_path: Path) -> None:
+    svc = write(
+        tmp_path / "d" / "services" / "demo.toml",
+        'department = "hotline_12345"\n'
+        'title = { zh = "示例", en = "Demo" }\n'
+        'identity = "id_card"\n'
+        "[[fields]]\n"
+        'id = "addr"\n'
+        'label = { zh = "地址", en = "Address" }\n'
+        'prefill = "id_card.address"\n'
+        "[[fields]]\n"
+        'id = "mobile"\n'
+        'type = "phone"\n'
+        'label = { zh = "电话", en = "Phone" }\n'
+        "personal = true\n",
+    )
+    assert lines_of(tmp_path / "d") == [
+        f"{svc}: fields[0].personal: a field read from the ID card holds personal data: "
+        "set personal = true"
+    ]

@@ -237,6 +237,10 @@ class Service(_Model):
         return self
 
 
+# Field types whose values are always personal data.
+PERSONAL_FIELD_TYPES = frozenset({"name", "id_number", "phone"})
+
+
 def service_problems(service: Service) -> list[tuple[Loc, str]]:
     """Return cross-field problems of one service as (location, reason) pairs."""
     problems: list[tuple[Loc, str]] = []
@@ -254,6 +258,15 @@ def service_problems(service: Service) -> list[tuple[Loc, str]]:
                     ("fields", i, "prefill"),
                     f"prefill {f.prefill!r} needs the service's identity to be 'id_card' or "
                     "'id_card_face' (it is 'none')",
+                )
+            )
+        if not f.personal and (f.prefill is not None or f.type in PERSONAL_FIELD_TYPES):
+            # Otherwise the value would travel unencrypted and show unmasked on review.
+            problems.append(
+                (
+                    ("fields", i, "personal"),
+                    f"a {'field read from the ID card' if f.prefill else f.type + ' field'} "
+                    "holds personal data: set personal = true",
                 )
             )
     for key in ("outputs", "delivery"):
