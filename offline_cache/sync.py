@@ -318,7 +318,7 @@ class SyncWorker:
                 self.stats.duplicates += status == "duplicate"
                 continue
             if status == "rejected" and result is not None:
-                reason = str(result.get("reason") or "rejected")[:200]
+                reason = _safe_reason(result.get("reason"))
                 log.warning("sync: %s rejected by the intake API: %s", c.transaction_id, reason)
                 outcomes.append(Outcome(c.transaction_id, "rejected", reason))
                 self.stats.rejected += 1
@@ -473,6 +473,20 @@ class SyncWorker:
                 self._on_state(state)
             except Exception:
                 log.exception("sync: connectivity callback failed")
+
+
+_REASON_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-")
+
+
+def _safe_reason(value: Any) -> str:
+    """The server's rejection reason if it is a short code; it is logged and stored in plain.
+
+    The contract says reasons never echo personal data; a server that breaks it must not get
+    a citizen's name into our logs, so anything but a short ASCII code becomes "rejected".
+    """
+    if isinstance(value, str) and 0 < len(value) <= 64 and set(value) <= _REASON_CHARS:
+        return value
+    return "rejected"
 
 
 def _error_code(raw: bytes) -> str | None:

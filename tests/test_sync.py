@@ -523,3 +523,13 @@ def test_chaos_matrix(
     for (when, _, mode), (after, _, _) in itertools.pairwise(journal):
         if mode in ("429", "503"):
             assert after - when >= 0.95, "sent again before Retry-After"
+
+
+def test_a_rejection_reason_that_is_not_a_code_is_not_kept() -> None:
+    """A server that echoes data in its reason must not get it into our logs or database."""
+    from offline_cache.sync import _safe_reason
+
+    assert _safe_reason("unknown_service") == "unknown_service"
+    assert _safe_reason("field.phone:invalid") == "field.phone:invalid"
+    for echoed in ("name 测试样例 not allowed", "x" * 65, "", None, 42, "id 110105 bad"):
+        assert _safe_reason(echoed) == "rejected"
