@@ -22,7 +22,6 @@ Options: `reader` (substring of the reader name; default: the first reader), `mr
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 from typing import Any
 
@@ -30,6 +29,7 @@ from smartcard import scard
 
 from drivers.base import DeviceTimeout
 from drivers.idcard import CardError, IdCardReader, IdentityRecord, icao
+from drivers.idcard.mrzkey import MrzKeyHolder
 from drivers.status import DeviceStatus, Status
 
 _GONE = {
@@ -46,7 +46,7 @@ def _sw(response: bytes) -> int:
     return int.from_bytes(response[-2:], "big") if len(response) >= 2 else 0
 
 
-class PcscDocumentReader(IdCardReader):
+class PcscDocumentReader(MrzKeyHolder, IdCardReader):
     """An ICAO 9303 travel document reader on a PC/SC reader."""
 
     def __init__(self, on_event: Any, **options: Any) -> None:
@@ -56,11 +56,8 @@ class PcscDocumentReader(IdCardReader):
         self._reconnect_interval = float(options.get("reconnect_interval_s", 1.0))
         self._read_dg2 = bool(options.get("read_dg2", True))
         self._chunk = min(0xDF, max(0x10, int(options.get("chunk", 0xDF))))
-        self._mrz_lock = threading.Lock()
-        mrz = options.get("mrz")
         # The configured key (tests, fixed setups) is what clear_mrz() goes back to.
-        self._configured_mrz: icao.MrzKey | None = icao.MrzKey.parse(str(mrz)) if mrz else None
-        self._mrz: icao.MrzKey | None = self._configured_mrz
+        self._init_mrz(options.get("mrz"))
         self._ctx: Any = None
         self._reader: str | None = None
         self._state = scard.SCARD_STATE_UNAWARE
@@ -72,24 +69,6 @@ class PcscDocumentReader(IdCardReader):
         self.last_read_s: float | None = None
 
     # -- public -------------------------------------------------------------------------------
-    def set_mrz(self, text: str) -> None:
-        """Use this MRZ key from now on (the citizen keyed it in); ValueError when malformed.
-
-        A card that is already in the reader and was refused is read again with it.
-        """
-        try:
-            key = icao.MrzKey.parse(text)
-        except icao.IcaoError as exc:
-            raise ValueError(str(exc)) from None
-        with self._mrz_lock:
-            self._mrz = key
-        self._submit(self._retry_denied)
-
-    def clear_mrz(self) -> None:
-        """Forget the key the citizen keyed in (session over); back to the configured one."""
-        with self._mrz_lock:
-            self._mrz = self._configured_mrz
-
     # -- Device primitives ------------------------------------------------------------------
     def _open(self) -> DeviceStatus:
         status = self._connect()
@@ -209,8 +188,7 @@ class PcscDocumentReader(IdCardReader):
 
     # -- the read (template primitive) ----------------------------------------------------------
     def _read_card(self) -> IdentityRecord | None:
-        with self._mrz_lock:
-            mrz = self._mrz
+        mrz = self._current_mrz()
         if mrz is None:
             self._denied = True
             raise CardError("access_denied")

@@ -9,12 +9,12 @@ profile is the ICAO 9303 specimen of Utopia, readable only after `set_mrz()` was
 from __future__ import annotations
 
 import dataclasses
-import threading
 from datetime import date
 from typing import Any, ClassVar
 
 from drivers.base import DeviceTimeout, check_choice
 from drivers.idcard import CardError, IdCardReader, IdentityRecord, icao
+from drivers.idcard.mrzkey import MrzKeyHolder
 from drivers.status import DeviceStatus, Status
 
 SLOW_READ_S = 2.0
@@ -73,7 +73,7 @@ _WORDS = frozenset(
 )
 
 
-class SimulatedIdCardReader(IdCardReader):
+class SimulatedIdCardReader(MrzKeyHolder, IdCardReader):
     """ID card reader simulator: `inject("card_insert", profile)` reads one of PROFILES.
 
     Options: `read_delay_s` (default 0.05), `mrz` (a travel document key, as for pcsc),
@@ -92,28 +92,10 @@ class SimulatedIdCardReader(IdCardReader):
         self._card_gen = 0  # bumped by each insertion
         self._reading_gen: int | None = None
         self._read_corrupt = False
-        self._mrz_lock = threading.Lock()
-        mrz = options.get("mrz")
-        self._configured_mrz: icao.MrzKey | None = icao.MrzKey.parse(str(mrz)) if mrz else None
-        self._mrz = self._configured_mrz
+        self._init_mrz(options.get("mrz"))
         self._denied = False  # the card in the slot refused the last MRZ
 
     # -- travel documents (the same surface as PcscDocumentReader) ----------------------------
-    def set_mrz(self, text: str) -> None:
-        """Use this MRZ key from now on; ValueError when malformed. Re-reads a refused card."""
-        try:
-            key = icao.MrzKey.parse(text)
-        except icao.IcaoError as exc:
-            raise ValueError(str(exc)) from None
-        with self._mrz_lock:
-            self._mrz = key
-        self._submit(self._retry_denied)
-
-    def clear_mrz(self) -> None:
-        """Forget the keyed-in MRZ (session over); back to the configured one."""
-        with self._mrz_lock:
-            self._mrz = self._configured_mrz
-
     def _retry_denied(self) -> None:
         if self._card is not None and self._denied:
             self._read_generation(self._card_gen)
@@ -207,8 +189,7 @@ class SimulatedIdCardReader(IdCardReader):
             raise CardError("invalid_data")
         outcome = PROFILES[self._card]
         if isinstance(outcome, IdentityRecord) and outcome.card_type == "travel_document":
-            with self._mrz_lock:
-                mrz = self._mrz
+            mrz = self._current_mrz()
             if mrz != PASSPORT_MRZ:
                 self._denied = True
                 raise CardError("access_denied")
