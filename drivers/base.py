@@ -192,7 +192,9 @@ class Device(ABC):
 
     def _log_transition(self, old: DeviceStatus, new: DeviceStatus) -> None:
         # Home Assistant style: one info line when the device goes away and one when it is back.
-        if old.usable and not new.usable:
+        if old.usable and not new.usable and new == STOPPED:
+            self._log.info("%s stopped", self.device_class)
+        elif old.usable and not new.usable:
             self._log.info("%s unavailable: %s (%s)", self.device_class, new.status, new.state)
         elif not old.usable and new.usable:
             self._log.info("%s available: %s", self.device_class, new.status)
