@@ -10,7 +10,6 @@ queue uses a tiny backend that reports `media-empty-error` and stops, as a print
 from __future__ import annotations
 
 import os
-import queue
 import shutil
 import subprocess
 import tempfile
@@ -24,10 +23,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from drivers.base import DeviceEvent
 from drivers.licence.cups import CupsDocumentPrinter, status_from_printer
 from drivers.licence.render import render_pdf
 from drivers.status import Availability, Severity, Status
+
+from .print_support import Events as PrinterEvents
 
 pytestmark = pytest.mark.qt
 
@@ -64,6 +64,13 @@ class Cups:
 
     def jobs(self, queue_name: str) -> str:
         return self.admin("lpstat", "-o", queue_name).strip()
+
+
+class Events(PrinterEvents):
+    """Printer events; a CUPS job takes longer than a receipt."""
+
+    def __init__(self) -> None:
+        super().__init__(job_timeout=30.0)
 
 
 @pytest.fixture(scope="module")
@@ -151,25 +158,6 @@ SystemGroup root lpadmin
             process.stderr.close()
         pdf_conf.unlink(missing_ok=True)
         shutil.rmtree(root, ignore_errors=True)
-
-
-class Events:
-    def __init__(self) -> None:
-        self.queue: queue.Queue[DeviceEvent] = queue.Queue()
-
-    def __call__(self, event: DeviceEvent) -> None:
-        self.queue.put(event)
-
-    def job(self, timeout: float = 30.0) -> DeviceEvent:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                event = self.queue.get(timeout=0.05)
-            except queue.Empty:
-                continue
-            if event.kind in ("printed", "print_failed"):
-                return event
-        raise AssertionError("no job result")
 
 
 LICENCE = {

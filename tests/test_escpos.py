@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import queue
 import time
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
@@ -14,7 +13,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from drivers.base import DeviceEvent
 from drivers.receipt.escpos import (
     CHINESE_ON,
     EscposEncoder,
@@ -28,6 +26,8 @@ from drivers.receipt.sink import EscposSink, SinkReceiptPrinter, decode, render_
 from drivers.registry import create_device
 from drivers.status import Availability, Severity, Status
 from kiosk.documents import ReceiptContent, receipt_blocks
+
+from .print_support import Events
 
 TX = "01933b7e-1f2a-7c3d-8e4f-0123456789ab"
 
@@ -47,28 +47,6 @@ def content(**overrides: Any) -> ReceiptContent:
     }
     values.update(overrides)
     return ReceiptContent(**values)
-
-
-class Events:
-    """Device events collected from the worker thread."""
-
-    def __init__(self) -> None:
-        self.queue: queue.Queue[DeviceEvent] = queue.Queue()
-
-    def __call__(self, event: DeviceEvent) -> None:
-        self.queue.put(event)
-
-    def job(self, timeout: float = 5.0) -> DeviceEvent:
-        """The next printed / print_failed event."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                event = self.queue.get(timeout=0.05)
-            except queue.Empty:
-                continue
-            if event.kind in ("printed", "print_failed"):
-                return event
-        raise AssertionError("no job result")
 
 
 def decode_qr(png: bytes) -> str:
