@@ -17,13 +17,15 @@ import threading
 import time
 from abc import ABC
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 from drivers.status import STARTING, STOPPED, DeviceStatus, Status
 
 STOP_TIMEOUT_S = 0.9
 START_TIMEOUT_S = 2.0
+IO_RING_SIZE = 200  # records kept per device
+IO_SHOWN_BYTES = 96  # bytes of one record kept as hex; the rest is counted, not kept
 
 
 class DeviceError(Exception):
@@ -49,6 +51,120 @@ class DeviceEvent:
     device: str  # "idcard" | "receipt" | "licence" | "camera"
     kind: str
     payload: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IoRecord:
+    """One raw exchange with a device, as kept in its ring: never personal data.
+
+    `direction` is "out" (host -> device), "in" (device -> host) or "note" (an event without
+    bytes: opened, closed, frame statistics); `length` the number of bytes exchanged; `data` their
+    hex, where bytes a driver marked personal are replaced by ``<N bytes>``.
+    """
+
+    at: float  # wall-clock time (time.time()) of the latest repeat
+    direction: str
+    length: int
+    data: str
+    note: str = ""
+    repeats: int = 1  # identical exchanges in a row (idle polls) are kept once, counted
+
+    @property
+    def key(self) -> tuple[str, int, str, str]:
+        """What makes two records the same exchange."""
+        return (self.direction, self.length, self.data, self.note)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A plain dict (JSON, QML)."""
+        return {
+            "at": self.at,
+            "direction": self.direction,
+            "length": self.length,
+            "data": self.data,
+            "note": self.note,
+            "repeats": self.repeats,
+        }
+
+
+def mask_bytes(data: bytes, *, head: int | None = None, tail: int = 0) -> str:
+    """Hex of `data`; with `head`, only the first `head` and the last `tail` bytes are shown and
+    the bytes between them become ``<N bytes>`` (they are never kept, not even hashed)."""
+    if head is None:
+        shown = data[:IO_SHOWN_BYTES].hex(" ")
+        rest = len(data) - IO_SHOWN_BYTES
+        return shown + (f" …<{rest} more bytes>" if rest > 0 else "")
+    head = max(0, min(head, len(data)))
+    tail = max(0, min(tail, len(data) - head))
+    hidden = len(data) - head - tail
+    parts = [data[: min(head, IO_SHOWN_BYTES)].hex(" ")]
+    if head > IO_SHOWN_BYTES:  # a long header: its start is enough
+        parts.append(f"…<{head - IO_SHOWN_BYTES} more bytes>")
+    if hidden > 0:
+        parts.append(f"<{hidden} bytes>")
+    if tail:
+        parts.append(data[len(data) - tail :].hex(" "))
+    return " ".join(p for p in parts if p)
+
+
+class IoRing:
+    """A bounded, thread-safe buffer of a device's recent raw I/O (for maintenance mode).
+
+    Drivers call `record` from their worker (or any) thread. Commands, status bytes and
+    headers are kept in full; a driver passes `head`/`tail` when the bytes between them are
+    personal (card data, printed text): those are replaced by their count before they are
+    stored, so nothing personal ever sits in the ring.
+
+    Idle polling (a reader asking "card?" and hearing "no" several times a second) would push
+    everything else out within seconds: a record repeating the previous one, or the previous
+    command/answer pair, only bumps the `repeats` count and time of what is already there.
+    """
+
+    def __init__(self, capacity: int = IO_RING_SIZE, clock: Callable[[], float] = time.time):
+        self._records: collections.deque[IoRecord] = collections.deque(maxlen=max(1, capacity))
+        self._lock = threading.Lock()
+        self._clock = clock
+        self.total = 0  # records ever written (the ring keeps the last `capacity`)
+
+    def record(
+        self,
+        direction: str,
+        data: bytes = b"",
+        *,
+        head: int | None = None,
+        tail: int = 0,
+        note: str = "",
+    ) -> None:
+        """Keep one exchange; bytes after `head` (and before `tail`) are personal: masked."""
+        entry = IoRecord(
+            self._clock(), direction, len(data), mask_bytes(data, head=head, tail=tail), note
+        )
+        recs = self._records
+        with self._lock:
+            self.total += 1
+            if recs and recs[-1].key == entry.key:  # the same exchange again
+                recs[-1] = replace(recs[-1], at=entry.at, repeats=recs[-1].repeats + 1)
+            elif len(recs) >= 3 and recs[-2].key == entry.key and recs[-1].key == recs[-3].key:
+                # [A, B, A] + B: the pair A, B repeats; count it on the first A, B.
+                recs.pop()
+                recs[-2] = replace(recs[-2], at=entry.at, repeats=recs[-2].repeats + 1)
+                recs[-1] = replace(recs[-1], at=entry.at, repeats=recs[-1].repeats + 1)
+            else:
+                recs.append(entry)
+
+    def note(self, text: str) -> None:
+        """Keep an event without bytes (opened, closed, statistics)."""
+        self.record("note", note=text)
+
+    def snapshot(self, limit: int | None = None) -> list[IoRecord]:
+        """The records, oldest first (the last `limit` if given)."""
+        with self._lock:
+            items = list(self._records)
+        return items[-limit:] if limit else items
+
+    def clear(self) -> None:
+        """Forget every record."""
+        with self._lock:
+            self._records.clear()
 
 
 class _StopRequested:
@@ -95,6 +211,8 @@ class Device(ABC):
         self._emitted = STARTING  # last status reported through an event
         self._hold_status = False
         self._opened = threading.Event()
+        # Recent raw I/O for maintenance mode (never personal data: see IoRing).
+        self.io = IoRing(int(options.get("io_ring_size", IO_RING_SIZE)))
         faults = options.get("faults") or []
         if isinstance(faults, str):
             faults = [faults]
@@ -144,6 +262,7 @@ class Device(ABC):
     def inject(self, word: str, *args: str) -> None:
         """Queue a fault word or simulator trigger; ValueError for a word this device refuses."""
         self._check_injection(word, args)
+        self.io.note(" ".join(("inject", word, *args)))
         self._submit(lambda: self._apply_injection(word, args), urgent=True)
 
     # -- primitives for backends -----------------------------------------------------------------
@@ -191,6 +310,7 @@ class Device(ABC):
         self._emit("status_changed", {"status": new})
 
     def _log_transition(self, old: DeviceStatus, new: DeviceStatus) -> None:
+        self.io.note(f"status {new.status} ({new.state})")
         # Home Assistant style: one info line when the device goes away and one when it is back.
         if old.usable and not new.usable and new == STOPPED:
             self._log.info("%s stopped", self.device_class)

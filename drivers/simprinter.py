@@ -141,5 +141,6 @@ class SimulatedPrinterMixin:
             return
         if not self._sim.status().usable:
             return  # the paper ran out mid-job: nothing complete came out
+        self.io.note(f"job {job_id} printed (simulated)")  # type: ignore[attr-defined]
         with self._printed_lock:
             self._printed.append((job_id, self._copy(content)))

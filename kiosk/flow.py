@@ -18,8 +18,11 @@ from typing import Any, Protocol
 
 from statemachine import State, StateMachine
 
-from kiosk import documents, privacy, validators
+from kiosk import accessibility, documents, privacy, validators
+from kiosk.catalogue import MAX_QUERY_LENGTH, Catalogue
 from kiosk.config import FormField, KioskConfig, Service
+from kiosk.config.schema import TYPE_VALIDATORS
+from kiosk.regions import RegionTable, default_regions
 from kiosk.workdays import WorkCalendar, add_working_days
 
 log = logging.getLogger("kiosk.flow")
@@ -28,6 +31,34 @@ log = logging.getLogger("kiosk.flow")
 NO_INACTIVITY_TIMEOUT = frozenset({"attract", "submitting", "printing"})
 FACE_ATTEMPTS = 3
 PRINT_TIMEOUT_S = 45.0
+# 好差评: a rating travels to the intake as its own transaction with this service id (catalogue
+# ids have no dots, so it cannot clash); its payload references the rated transaction.
+RATING_SERVICE_ID = "kiosk.rating"
+RATING_LEVELS = ("very_dissatisfied", "dissatisfied", "neutral", "satisfied", "very_satisfied")
+BAD_RATING_MAX = 2  # 1-2 stars ask for reasons and are flagged for follow-up
+# Courier delivery (双向免费快递): the recipient's details, shown on the form when chosen.
+COURIER_FIELDS = ("courier_recipient", "courier_phone", "courier_region", "courier_detail")
+COURIER_DETAIL_MAX = 80
+LIST_TYPES = frozenset({"multi_choice", "rows"})  # values kept as lists, not strings
+# What the licence copy / certificate prints from a lookup item: (item key, printed label).
+ENTERPRISE_LABELS = (
+    ("credit_code", "统一社会信用代码"),
+    ("name", "名称"),
+    ("type", "类型"),
+    ("legal_representative", "法定代表人"),
+    ("registered_capital", "注册资本"),
+    ("established_on", "成立日期"),
+    ("term", "营业期限"),
+    ("address", "住所"),
+    ("scope", "经营范围"),
+)
+CERTIFICATE_LABELS = (
+    ("title", "证照名称"),
+    ("certificate_id", "证照编号"),
+    ("kind", "证照类型"),
+    ("issued_on", "发证日期"),
+    ("valid_until", "有效期至"),
+)
 
 
 class SessionChart(StateMachine):
@@ -93,6 +124,8 @@ class ViewState:
     countdown: int | None
     language: str
     session: int
+    # Elderly / high-contrast / lower-reach modes, voice settings, reach band (accessibility).
+    accessibility: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able copy for the UI bridge and the rig."""
@@ -103,6 +136,7 @@ class ViewState:
             "countdown": self.countdown,
             "language": self.language,
             "session": self.session,
+            "accessibility": dict(self.accessibility),
         }
 
 
@@ -139,6 +173,13 @@ class FlowPorts(Protocol):
 
     def clear_mrz(self) -> None:
         """Make the reader forget the citizen's MRZ key (session over, card read)."""
+
+    def record_rating(self, payload: dict[str, Any], personal: dict[str, Any]) -> None:
+        """Store a 好差评 rating durably as its own transaction (RATING_SERVICE_ID)."""
+
+    def lookup(self, kind: str, holder_id: str, request: int) -> None:
+        """Look the holder's enterprises or e-certificates up through the intake, off the GUI
+        thread and with a timeout; answers with an ("intake", "lookup_result") event."""
 
 
 MRZ_FIELDS = ("document_number", "birth_date", "expiry_date")
@@ -210,6 +251,19 @@ class Session:
     print_failed: bool = False
     print_started_at: float = 0.0
     rating: int | None = None
+    rating_stage: str = "score"  # "score" | "reasons" (a bad rating asks why)
+    rating_reasons: list[str] = field(default_factory=list)
+    rating_comment: str = ""
+    rating_error: str | None = None
+    # Courier delivery: recipient, phone, province/city/district codes and the detail line.
+    courier: dict[str, str] = field(default_factory=dict)
+    # Values of multi_choice fields (chosen values) and rows fields (one dict per row).
+    lists: dict[str, list[str]] = field(default_factory=dict)
+    rows: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    # The service's online lookup (enterprises, e-certificates): "", loading, ready, failed.
+    lookup_state: str = ""
+    lookup_reason: str = ""
+    lookup_items: list[dict[str, Any]] = field(default_factory=list)
     # Identify with a travel document: the MRZ is keyed in ("entry"), then the document is
     # placed on the reader ("place"). The key itself is handed to the reader, never kept here.
     id_mode: str = "id_card"  # "id_card" | "travel_document"
@@ -217,6 +271,27 @@ class Session:
     mrz_errors: dict[str, str] = field(default_factory=dict)
     mrz_masked: str = ""  # the keyed-in document number, masked, while waiting for it
     mrz_given: bool = False  # a key was handed to the reader this session
+
+
+@dataclass(frozen=True)
+class _LocalText:
+    """A bilingual label the flow itself supplies (shaped like config's LocalText)."""
+
+    zh: str
+    en: str
+
+    def get(self, language: str) -> str:
+        return self.zh if language == "zh_CN" else self.en
+
+
+def _qr_rows(data: str) -> list[str]:
+    """A QR code as rows of '0'/'1' (dark) for the screen to draw; quiet zone included."""
+    import qrcode  # a pure-Python encoder, loaded when a work order is shown
+
+    code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code.add_data(data)
+    code.make(fit=True)
+    return ["".join("1" if cell else "0" for cell in row) for row in code.get_matrix()]
 
 
 def _reference_photo(record: Any) -> bytes | None:
@@ -254,9 +329,13 @@ class Flow:
         self._session: Session | None = None
         self._chart = SessionChart(lambda: self._session)
         self._session_counter = 0
+        self._lookup_request = 0  # answers to older lookups are ignored
         self._language: str = config.ui.language
+        self._access: dict[str, Any] = self._default_accessibility()
         self._message: str | None = None
-        self._department = ""
+        self._catalogue: Catalogue | None = None
+        self._search_cache: tuple[Catalogue, str, list[str]] | None = None
+        self._reset_browse()
         self._last_activity = clock()
         self._listeners: list[Callable[[ViewState], None]] = []
         self._view = self._build_view(None)
@@ -331,6 +410,14 @@ class Flow:
             self._finish_printing()
             self._publish()
             return
+        if (
+            screen == "attract"
+            and self._access != self._default_accessibility()
+            and now - self._last_activity > self.config.timeouts.default_s
+        ):
+            # Modes switched on at the attract screen and left: the next citizen starts normal.
+            self._reset_accessibility()
+            self._publish()
         if screen in NO_INACTIVITY_TIMEOUT:
             return
         if self._remaining(now) <= 0:
@@ -343,6 +430,15 @@ class Flow:
     # -- availability ---------------------------------------------------------------------
     def service_unavailable_reason(self, service: Service) -> str | None:
         """Why `service` cannot be used right now (a message key), or None if it can."""
+        from kiosk import hours  # opening hours (issue 7); kept local to this method
+
+        terminal = self.config.terminal
+        now = self._wall()
+        if not (
+            hours.is_open(terminal.hours, terminal.working_days_only, now, self._calendar)
+            and hours.is_open(service.hours, service.working_days_only, now, self._calendar)
+        ):
+            return "unavailable.hours"
         needed: list[str] = []
         if service.identity != "none":
             needed.append("idcard")
@@ -367,6 +463,62 @@ class Flow:
     def _intent_activity(self, args: dict[str, Any]) -> None:
         pass  # the timestamp update in intent() is the whole point
 
+    # -- accessibility (elderly mode, high contrast, lower reach, voice volume) ---------------
+    def _default_accessibility(self) -> dict[str, Any]:
+        return {
+            **{mode: False for mode in accessibility.MODES},
+            "volume": self.config.accessibility.voice_volume,
+        }
+
+    def _intent_accessibility(self, args: dict[str, Any]) -> None:
+        """Switch modes: {"elderly"|"contrast"|"low_reach": bool, "volume": 0-100}."""
+        for mode in accessibility.MODES:
+            if isinstance(args.get(mode), bool):
+                self._access[mode] = args[mode]
+        volume = args.get("volume")
+        if isinstance(volume, int | float) and not isinstance(volume, bool):
+            self._access["volume"] = max(0, min(100, int(volume)))
+
+    def _reset_accessibility(self) -> None:
+        if not self.config.accessibility.keep_modes_after_session:
+            self._access = self._default_accessibility()
+
+    def _accessibility_view(self) -> dict[str, Any]:
+        a = self.config.accessibility
+        band = accessibility.reach_band(
+            a.screen_bottom_mm, a.screen_height_mm, a.reach_min_mm, a.reach_max_mm
+        )
+        return {
+            **self._access,
+            "voice": a.voice != "off",
+            "band_top": band.top,
+            "band_bottom": band.bottom,
+            "band_reachable": band.reachable,
+        }
+
+    @property
+    def accessibility(self) -> dict[str, Any]:
+        """The current accessibility modes and voice volume (a copy)."""
+        return dict(self._access)
+
+    def personal_strings(self) -> set[str]:
+        """The current citizen's personal values (never to be spoken aloud)."""
+        session = self._session
+        if session is None:
+            return set()
+        found = {session.values.get(f.id, "").strip() for f in session.service.fields if f.personal}
+        for attr in ("name", "id_number", "address"):
+            value = getattr(session.identity, attr, None)
+            if isinstance(value, str):
+                found.add(value.strip())
+        # Issue 9 services: courier recipient and address, personal rows, the rating comment.
+        found.update(v.strip() for k, v in session.courier.items() if k.startswith("courier_"))
+        for f in session.service.fields:
+            if f.personal and f.type == "rows":
+                found.update(v.strip() for row in session.rows.get(f.id, []) for v in row.values())
+        found.add(session.rating_comment.strip())
+        return {v for v in found if len(v) >= 2}
+
     def _intent_language(self, args: dict[str, Any]) -> None:
         lang = str(args.get("lang", ""))
         if lang in ("zh_CN", "en"):
@@ -380,13 +532,47 @@ class Flow:
             return
         self._new_session_counter()
         self._message = None
-        self._department = ""
+        self._reset_browse()
         self._chart.send("start")
 
+    # -- choosing a service: by department, by life-event theme, by search ----------------
+    def _reset_browse(self) -> None:
+        """Forget how the last citizen browsed (tab, department, theme, search text)."""
+        self._browse_mode = "department"  # "department" | "theme" | "search"
+        self._department = ""
+        self._theme = ""
+        self._query = ""
+
+    def _catalogue_index(self) -> Catalogue:
+        """The search index of the current config, rebuilt when the config object changes."""
+        if self._catalogue is None or self._catalogue.config is not self.config:
+            self._catalogue = Catalogue(self.config)
+            self._search_cache = None
+        return self._catalogue
+
     def _intent_department(self, args: dict[str, Any]) -> None:
-        dep = str(args.get("id", ""))
+        """Browse by department: {"id": department id, "" = all}; no id keeps the last one."""
+        dep = str(args.get("id", self._department))
         if dep == "" or dep in self.config.departments:
             self._department = dep
+            self._browse_mode = "department"
+
+    def _intent_theme(self, args: dict[str, Any]) -> None:
+        """Browse by life event: {"id": theme id}; "" lists the themes; no id keeps the last."""
+        if self.screen != "choose_service":
+            return
+        theme = str(args.get("id", self._theme))
+        if theme == "" or theme in self.config.themes:
+            self._theme = theme
+            self._browse_mode = "theme"
+
+    def _intent_search(self, args: dict[str, Any]) -> None:
+        """Search: {"text": what is typed so far}; no text keeps the last search."""
+        if self.screen != "choose_service":
+            return
+        if "text" in args:
+            self._query = str(args["text"])[:MAX_QUERY_LENGTH]
+        self._browse_mode = "search"
 
     def _intent_choose_service(self, args: dict[str, Any]) -> None:
         if self.screen != "choose_service":
@@ -411,12 +597,321 @@ class Flow:
         if session is None or self.screen != "fill_form":
             return
         field_id = str(args.get("field", ""))
+        if field_id == "delivery" or field_id in COURIER_FIELDS:
+            self._input_delivery(session, field_id, str(args.get("value", "")))
+            return
         spec = self._field(field_id)
         if spec is None or field_id in session.prefilled:
             return
+        if spec.type == "multi_choice":
+            self._toggle_choice(session, spec, str(args.get("value", "")))
+            return
+        if spec.type == "rows":
+            return  # edited with row_add / row_remove / row_input
         value = str(args.get("value", ""))[: spec.max_length]
         session.values[field_id] = value
         session.errors.pop(field_id, None)
+
+    # -- multi-choice and repeated rows (企业开办: business scope, shareholders) -----------
+    def _toggle_choice(self, session: Session, spec: FormField, value: str) -> None:
+        if value not in {c.value for c in spec.choices}:
+            return
+        chosen = session.lists.setdefault(spec.id, [])
+        if value in chosen:
+            chosen.remove(value)
+        elif spec.max_choices and len(chosen) >= spec.max_choices:
+            session.errors[spec.id] = "invalid.too_many"
+            return
+        else:
+            chosen.append(value)
+        session.errors.pop(spec.id, None)
+
+    def _rows_spec(self, args: dict[str, Any]) -> tuple[Session, FormField] | None:
+        session = self._session
+        if session is None or self.screen != "fill_form":
+            return None
+        spec = self._field(str(args.get("field", "")))
+        if spec is None or spec.type != "rows":
+            return None
+        return session, spec
+
+    def _intent_row_add(self, args: dict[str, Any]) -> None:
+        """Add an empty row to a rows field: {"field": "shareholders"}."""
+        found = self._rows_spec(args)
+        if found is None:
+            return
+        session, spec = found
+        rows = session.rows.setdefault(spec.id, [])
+        if len(rows) < spec.max_rows:
+            rows.append({c.id: "" for c in spec.columns})
+
+    def _intent_row_remove(self, args: dict[str, Any]) -> None:
+        """Remove a row: {"field": "shareholders", "row": 1}."""
+        found = self._rows_spec(args)
+        if found is None:
+            return
+        session, spec = found
+        rows = session.rows.get(spec.id, [])
+        index = args.get("row")
+        if isinstance(index, int) and 0 <= index < len(rows):
+            del rows[index]
+            self._clear_row_errors(session, spec.id)
+
+    def _intent_row_input(self, args: dict[str, Any]) -> None:
+        """Type into one cell: {"field": ..., "row": 0, "column": "name", "value": ...}."""
+        found = self._rows_spec(args)
+        if found is None:
+            return
+        session, spec = found
+        rows = session.rows.get(spec.id, [])
+        index = args.get("row")
+        column = next((c for c in spec.columns if c.id == args.get("column")), None)
+        if not isinstance(index, int) or not 0 <= index < len(rows) or column is None:
+            return
+        rows[index][column.id] = str(args.get("value", ""))[: column.max_length]
+        session.errors.pop(f"{spec.id}.{index}.{column.id}", None)
+        session.errors.pop(spec.id, None)
+
+    @staticmethod
+    def _clear_row_errors(session: Session, field_id: str) -> None:
+        for key in [k for k in session.errors if k == field_id or k.startswith(field_id + ".")]:
+            del session.errors[key]
+
+    def _list_errors(self, session: Session, f: FormField) -> dict[str, str]:
+        """Errors of a multi_choice or rows field: the field's own key plus one per cell."""
+        errors: dict[str, str] = {}
+        if f.type == "multi_choice":
+            chosen = session.lists.get(f.id, [])
+            if not chosen and f.required:
+                errors[f.id] = "required"
+            elif f.max_choices and len(chosen) > f.max_choices:
+                errors[f.id] = "invalid.too_many"
+            return errors
+        rows = session.rows.get(f.id, [])
+        if not rows:
+            if f.required:
+                errors[f.id] = "required"
+            return errors
+        for i, row in enumerate(rows):
+            for c in f.columns:
+                value = row.get(c.id, "").strip()
+                key = f"{f.id}.{i}.{c.id}"
+                if not value:
+                    if c.required:
+                        errors[key] = "required"
+                    continue
+                validator = TYPE_VALIDATORS.get(c.type)
+                error = validators.validate(validator, value) if validator else None
+                if error:
+                    errors[key] = error
+        if errors:
+            errors[f.id] = "invalid.rows"
+            return errors
+        for c in f.columns:
+            if c.sums_to is None:
+                continue
+            target = session.values.get(c.sums_to, "").strip()
+            if validators.validate("money", target) is not None:
+                continue  # the target field reports its own error
+            total = sum(round(float(r.get(c.id, "0") or 0) * 100) for r in rows)
+            if total != round(float(target) * 100):
+                errors[f.id] = "invalid.capital_sum"
+        return errors
+
+    def _list_value(self, session: Session, f: FormField) -> Any:
+        """A multi_choice or rows field's value for the transaction (a list)."""
+        if f.type == "multi_choice":
+            return list(session.lists.get(f.id, []))
+        return [
+            {c.id: row.get(c.id, "").strip() for c in f.columns}
+            for row in session.rows.get(f.id, [])
+        ]
+
+    def _list_display(self, session: Session, f: FormField) -> str:
+        """A multi_choice or rows field as review text (personal cells masked)."""
+        if f.type == "multi_choice":
+            labels = {c.value: self._t(c.label) for c in f.choices}
+            return "、".join(labels.get(v, v) for v in session.lists.get(f.id, []))
+        lines = []
+        for row in session.rows.get(f.id, []):
+            cells = []
+            for c in f.columns:
+                value = row.get(c.id, "").strip()
+                if f.personal and c.type in ("name", "id_number", "phone"):
+                    value = privacy.mask_value(c.type, value)
+                cells.append(value)
+            lines.append(" ".join(v for v in cells if v))
+        return "\n".join(lines)
+
+    # -- online lookups (营业执照自助打印, 电子证照) ------------------------------------------
+    def _start_lookup(self, session: Session) -> None:
+        """Ask the intake for the service's lookup (once the citizen is identified)."""
+        kind = session.service.lookup
+        holder = getattr(session.identity, "id_number", None)
+        if kind is None or not isinstance(holder, str) or not holder:
+            return
+        self._lookup_request += 1
+        session.lookup_state = "loading"
+        session.lookup_reason = ""
+        session.lookup_items = []
+        self._message = "lookup.loading"
+        self.ports.lookup(kind, holder, self._lookup_request)
+        log.info("lookup %s requested", kind)
+
+    def _intent_lookup_retry(self, args: dict[str, Any]) -> None:
+        session = self._session
+        if session is not None and self.screen == "fill_form" and session.lookup_state == "failed":
+            self._start_lookup(session)
+
+    def _on_intake_lookup_result(self, payload: Mapping[str, Any]) -> None:
+        session = self._session
+        if (
+            session is None
+            or payload.get("request") != self._lookup_request
+            or session.lookup_state != "loading"
+        ):
+            return  # a late answer for a session or a request that is gone
+        if not payload.get("ok"):
+            session.lookup_state = "failed"
+            session.lookup_reason = str(payload.get("reason", "error"))
+            self._message = "lookup.failed"
+            return
+        items = [dict(i) for i in payload.get("items", []) if isinstance(i, Mapping)]
+        session.lookup_items = items
+        session.lookup_state = "ready"
+        self._message = None if items else f"lookup.none_{session.service.lookup}"
+
+    def _lookup_choices(self, session: Session) -> list[dict[str, str]]:
+        """The lookup's items as choices: value = credit code or certificate id."""
+        choices = []
+        for item in session.lookup_items:
+            if session.service.lookup == "enterprises":
+                value = str(item.get("credit_code", ""))
+                label = f"{item.get('name', '')}\n{value}"
+            else:
+                value = str(item.get("certificate_id", ""))
+                label = f"{item.get('title', '')}\n{item.get('issued_on', '')}"
+            if value:
+                choices.append({"value": value, "label": label})
+        return choices
+
+    def _lookup_item(self, session: Session, value: str) -> dict[str, Any] | None:
+        key = "credit_code" if session.service.lookup == "enterprises" else "certificate_id"
+        return next((i for i in session.lookup_items if str(i.get(key, "")) == value), None)
+
+    def _lookup_document_fields(self, session: Session) -> dict[str, str] | None:
+        """What the A4 document prints for the chosen lookup item (None: not a lookup)."""
+        spec = next((f for f in session.service.fields if f.type == "lookup"), None)
+        if spec is None:
+            return None
+        item = self._lookup_item(session, session.values.get(spec.id, ""))
+        if item is None:
+            return {}
+        labels: tuple[tuple[str, str], ...] = (
+            ENTERPRISE_LABELS if session.service.lookup == "enterprises" else CERTIFICATE_LABELS
+        )
+        fields = {label: str(item.get(key) or "") for key, label in labels}
+        if session.service.lookup == "certificates":
+            fields["持证人"] = str(getattr(session.identity, "name", "") or "")
+            fields["出具单位"] = "电子证照库"
+        return fields
+
+    # -- delivery and courier details (双向免费快递) ------------------------------------
+    @property
+    def regions(self) -> RegionTable:
+        """The administrative divisions the courier pickers offer."""
+        return default_regions()
+
+    def _input_delivery(self, session: Session, field_id: str, value: str) -> None:
+        if field_id == "delivery":
+            if value in session.service.delivery:
+                session.delivery = value
+                session.errors.pop("delivery", None)
+                if value == "courier":
+                    self._prefill_courier(session)
+            return
+        if session.delivery != "courier":
+            return
+        if field_id == "courier_region":
+            return  # chosen with the pickers (intent "region")
+        limit = COURIER_DETAIL_MAX if field_id == "courier_detail" else 20
+        session.courier[field_id] = value[:limit]
+        session.errors.pop(field_id, None)
+
+    def _prefill_courier(self, session: Session) -> None:
+        """Suggest the card holder and the form's phone; the citizen may change both."""
+        if not session.courier.get("courier_recipient"):
+            name = getattr(session.identity, "name", None)
+            if isinstance(name, str) and name:
+                session.courier["courier_recipient"] = name[:20]
+        if not session.courier.get("courier_phone"):
+            phone = next(
+                (
+                    session.values.get(f.id, "")
+                    for f in session.service.fields
+                    if f.type == "phone" and session.values.get(f.id)
+                ),
+                "",
+            )
+            if phone:
+                session.courier["courier_phone"] = phone[:20]
+
+    def _intent_region(self, args: dict[str, Any]) -> None:
+        """Pick a division: {"level": "province"|"city"|"district", "code": "440000"}."""
+        session = self._session
+        if session is None or self.screen != "fill_form" or session.delivery != "courier":
+            return
+        level = str(args.get("level", ""))
+        code = str(args.get("code", ""))
+        table = self.regions
+        c = session.courier
+        if level == "province" and table.province(code) is not None:
+            if c.get("province") != code:
+                c["province"], c["city"], c["district"] = code, "", ""
+        elif level == "city" and table.city(c.get("province", ""), code) is not None:
+            if c.get("city") != code:
+                c["city"], c["district"] = code, ""
+        elif (
+            level == "district"
+            and table.district(c.get("province", ""), c.get("city", ""), code) is not None
+        ):
+            c["district"] = code
+        else:
+            return
+        session.errors.pop("courier_region", None)
+
+    def _courier_errors(self, session: Session) -> dict[str, str]:
+        if session.delivery != "courier":
+            return {}
+        c = session.courier
+        errors: dict[str, str] = {}
+        checks = (
+            ("courier_recipient", "name"),
+            ("courier_phone", "phone"),
+        )
+        for field_id, validator in checks:
+            value = c.get(field_id, "").strip()
+            if not value:
+                errors[field_id] = "required"
+            else:
+                error = validators.validate(validator, value)
+                if error:
+                    errors[field_id] = error
+        region_error = self.regions.check(
+            c.get("province", ""), c.get("city", ""), c.get("district", "")
+        )
+        if region_error:
+            errors["courier_region"] = region_error
+        detail = c.get("courier_detail", "").strip()
+        if not detail:
+            errors["courier_detail"] = "required"
+        elif len(detail) < 4:
+            errors["courier_detail"] = "invalid.address_detail"
+        return errors
+
+    def _courier_address(self, session: Session) -> str:
+        c = session.courier
+        return self.regions.address(c.get("province", ""), c.get("city", ""), c.get("district", ""))
 
     def _intent_identify_mode(self, args: dict[str, Any]) -> None:
         session = self._session
@@ -482,6 +977,15 @@ class Flow:
         option = str(args.get("option", ""))
         if session is not None and option in session.service.delivery:
             session.delivery = option
+            if option != "courier":
+                return
+            self._prefill_courier(session)
+            errors = self._courier_errors(session)
+            if errors and self.screen == "review":
+                # Courier needs the recipient's details: back to the form, where they are asked.
+                session.errors.update(errors)
+                self._message = "courier.details_needed"
+                self._chart.send("back")
 
     def _intent_submit(self, args: dict[str, Any]) -> None:
         session = self._session
@@ -505,10 +1009,85 @@ class Flow:
             score = int(args.get("score", 0))
         except (TypeError, ValueError):
             return
-        if 1 <= score <= 5:
-            session.rating = score
-            log.info("rating %d for %s", score, session.service.id)
-            self._chart.send("rated")
+        if not 1 <= score <= 5:
+            return
+        if args.get("confirm") and session.rating_stage == "reasons" and score == session.rating:
+            if not session.rating_reasons and not session.rating_comment.strip():
+                session.rating_error = "rating.reason_needed"
+                return
+            self._record_rating(session)
+            return
+        session.rating = score
+        session.rating_error = None
+        if score <= BAD_RATING_MAX:
+            session.rating_stage = "reasons"  # ask why before storing it
+            return
+        session.rating_stage = "score"
+        session.rating_reasons.clear()
+        session.rating_comment = ""
+        self._record_rating(session)
+
+    def _intent_rating_reason(self, args: dict[str, Any]) -> None:
+        """Toggle one of the configured reasons of a bad rating: {"value": "slow"}."""
+        session = self._session
+        if session is None or self.screen != "rating" or session.rating_stage != "reasons":
+            return
+        value = str(args.get("value", ""))
+        if value not in {r.value for r in self.config.rating.reasons}:
+            return
+        if value in session.rating_reasons:
+            session.rating_reasons.remove(value)
+        else:
+            session.rating_reasons.append(value)
+        session.rating_error = None
+
+    def _intent_rating_comment(self, args: dict[str, Any]) -> None:
+        """The optional short comment on a bad rating (typed; may be personal: never logged)."""
+        session = self._session
+        if session is None or self.screen != "rating" or session.rating_stage != "reasons":
+            return
+        session.rating_comment = str(args.get("text", ""))[: self.config.rating.comment_max_length]
+        session.rating_error = None
+
+    def _record_rating(self, session: Session) -> None:
+        """Queue the rating as its own transaction referencing the rated one, then finish."""
+        score = session.rating or 0
+        bad = score <= BAD_RATING_MAX
+        due = (
+            add_working_days(
+                self._wall().date(), self.config.rating.follow_up_working_days, self._calendar
+            )
+            if bad
+            else None
+        )
+        payload: dict[str, Any] = {
+            "kind": "rating",
+            "rates_transaction_id": session.transaction_id,
+            "rates_receipt_number": session.receipt_number,
+            "rated_service_id": session.service.id,
+            "department": session.service.department,
+            "score": score,
+            "level": RATING_LEVELS[score - 1],
+            "reasons": list(session.rating_reasons) if bad else [],
+            "follow_up": bad,
+            "follow_up_due": due.isoformat() if due else None,
+            "channel": "kiosk",
+            "terminal_id": self.config.terminal.id,
+            "rated_at": self._wall().isoformat(timespec="seconds"),
+        }
+        comment = session.rating_comment.strip() if bad else ""
+        personal: dict[str, Any] = {"comment": comment} if comment else {}
+        session.rating_stage = "score"
+        self.ports.record_rating(payload, personal)
+        log.info("rating %d for %s%s", score, session.service.id, " (follow-up)" if bad else "")
+        self._chart.send("rated")
+
+    def _on_outbox_rating_stored(self, payload: Mapping[str, Any]) -> None:
+        log.info("rating stored as %s", payload.get("transaction_id"))
+
+    def _on_outbox_rating_failed(self, payload: Mapping[str, Any]) -> None:
+        # The citizen is already done; the metric and the log tell the operator.
+        log.error("rating not stored: %s", payload.get("reason", "error"))
 
     def _intent_finish(self, args: dict[str, Any]) -> None:
         if self.screen in ("done", "rating"):
@@ -571,6 +1150,8 @@ class Flow:
         if self.screen == "verify_face":
             self._message = "face.look"
             self.ports.start_face(_reference_photo(record))
+        else:
+            self._start_lookup(session)
 
     def _on_idcard_card_error(self, payload: Mapping[str, Any]) -> None:
         session = self._session
@@ -602,6 +1183,7 @@ class Flow:
             self.ports.stop_face()
             self._message = None
             self._chart.send("face_matched")
+            self._start_lookup(session)
             return
         reason = payload.get("reason")
         if reason in ("stalled", "no_camera"):
@@ -675,6 +1257,9 @@ class Flow:
     def _validate(self, session: Session) -> dict[str, str]:
         errors: dict[str, str] = {}
         for f in session.service.fields:
+            if f.type in LIST_TYPES:
+                errors.update(self._list_errors(session, f))
+                continue
             value = session.values.get(f.id, "").strip()
             if not value:
                 if f.required:
@@ -683,10 +1268,14 @@ class Flow:
             if f.type == "choice" and value not in {c.value for c in f.choices}:
                 errors[f.id] = "invalid.choice"
                 continue
+            if f.type == "lookup" and self._lookup_item(session, value) is None:
+                errors[f.id] = "invalid.choice"
+                continue
             if f.validator:
                 error = validators.validate(f.validator, value)
                 if error:
                     errors[f.id] = error
+        errors.update(self._courier_errors(session))
         return errors
 
     def _transaction(self, session: Session) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -694,7 +1283,11 @@ class Flow:
         public: dict[str, Any] = {}
         personal: dict[str, Any] = {}
         for f in service.fields:
-            value = session.values.get(f.id, "").strip()
+            value: Any = (
+                self._list_value(session, f)
+                if f.type in LIST_TYPES
+                else session.values.get(f.id, "").strip()
+            )
             (personal if f.personal else public)[f.id] = value
         if session.identity is not None:
             record = session.identity
@@ -702,6 +1295,18 @@ class Flow:
                 "name": getattr(record, "name", ""),
                 "id_number": getattr(record, "id_number", ""),
                 "card_type": getattr(record, "card_type", ""),
+            }
+        courier: dict[str, str] | None = None
+        if session.delivery == "courier":
+            c = session.courier
+            courier = {
+                "recipient": c.get("courier_recipient", "").strip(),
+                "phone": c.get("courier_phone", "").strip(),
+                "province_code": c.get("province", ""),
+                "city_code": c.get("city", ""),
+                "district_code": c.get("district", ""),
+                "region": self._courier_address(session),
+                "detail": c.get("courier_detail", "").strip(),
             }
         payload = {
             "service_id": service.id,
@@ -713,6 +1318,8 @@ class Flow:
             "terminal_id": self.config.terminal.id,
             "submitted_at": self._wall().isoformat(timespec="seconds"),
         }
+        if courier is not None:
+            return payload, {"fields": personal, "courier": courier}
         return payload, {"fields": personal}
 
     def _start_printing(self, session: Session) -> None:
@@ -731,6 +1338,12 @@ class Flow:
             deadline=session.deadline,
             delivery=session.delivery,
             applicant=privacy.mask_name(applicant) if applicant else None,
+            courier=self._courier_receipt_lines(session),
+            work_order=service.work_order,
+            track_url=self._track_url(session) if service.work_order else None,
+            deadline_working_days=service.deadline_working_days,
+            promise=service.promise.zh if service.promise else None,
+            parts=tuple(p.zh for p in service.parts),
         )
         if "licence" in service.outputs:
             session.pending_prints.add("licence")
@@ -740,10 +1353,13 @@ class Flow:
             self._finish_printing()
             return
         if "licence" in session.pending_prints:
+            looked_up = self._lookup_document_fields(session)
             doc = documents.licence_document(
                 service.id,
                 title=service.title.zh,
-                fields={
+                fields=looked_up
+                if looked_up is not None
+                else {
                     f.label.zh: session.values.get(f.id, "")
                     for f in service.fields
                     if not f.personal
@@ -760,6 +1376,21 @@ class Flow:
         if session is not None and session.print_failed:
             self._message = "print.failed"
         self._chart.send("printed")
+
+    def _courier_receipt_lines(self, session: Session) -> tuple[str, ...]:
+        """Masked courier lines for paper: recipient, phone, region and a hidden detail."""
+        if session.delivery != "courier":
+            return ()
+        c = session.courier
+        return (
+            f"收件人：{privacy.mask_name(c.get('courier_recipient', '').strip())} "
+            f"{privacy.mask_phone(c.get('courier_phone', '').strip())}",
+            f"寄送至：{self._courier_address(session)}{privacy.MASK * 4}",
+        )
+
+    def _track_url(self, session: Session) -> str:
+        """Where a 12345 work order is tracked (the QR on the receipt and the done screen)."""
+        return f"{self.config.hotline.track_url}{session.receipt_number or ''}"
 
     def _forget_mrz(self, session: Session) -> None:
         """Make the reader drop the citizen's MRZ key, if one was given."""
@@ -779,10 +1410,16 @@ class Flow:
             session.values.clear()
             session.identity = None
             session.errors.clear()
+            session.courier.clear()
+            session.lists.clear()
+            session.rows.clear()
+            session.lookup_items = []
+            session.rating_comment = ""
         self._session = None
-        self._department = ""
+        self._reset_browse()
         self._message = "session.timeout" if outcome == "timeout" else None
         self._language = self.config.ui.language
+        self._reset_accessibility()
         self.completed_sessions[outcome] = self.completed_sessions.get(outcome, 0) + 1
         if self.screen != "attract":
             self._chart.send("end")
@@ -791,8 +1428,11 @@ class Flow:
     def _new_session_counter(self) -> None:
         self._session_counter += 1
 
-    def _timeout_s(self) -> int:
-        return self.config.timeout_for(self.screen)
+    def _timeout_s(self) -> float:
+        timeout = float(self.config.timeout_for(self.screen))
+        if self._access["elderly"]:
+            timeout *= self.config.accessibility.elderly_timeout_factor
+        return timeout
 
     def _remaining(self, now: float) -> float:
         return self._timeout_s() - (now - self._last_activity)
@@ -824,6 +1464,7 @@ class Flow:
             countdown=countdown,
             language=self._language,
             session=self._session_counter,
+            accessibility=self._accessibility_view(),
         )
 
     def _t(self, text: Any) -> str:
@@ -840,12 +1481,24 @@ class Flow:
             "available": self.any_service_available(),
         }
 
+    def _shown_service_ids(self) -> list[str]:
+        """The services the current tab shows, in display order."""
+        catalogue = self._catalogue_index()
+        if self._browse_mode == "theme":
+            return catalogue.theme_services(self._theme) if self._theme else []
+        if self._browse_mode == "search":
+            cached = self._search_cache
+            if cached is None or cached[0] is not catalogue or cached[1] != self._query:
+                cached = (catalogue, self._query, catalogue.search(self._query))
+                self._search_cache = cached
+            return cached[2]
+        return catalogue.department_services(self._department)
+
     def _data_choose_service(self) -> dict[str, Any]:
         deps = self.config.departments
         services = []
-        for s in self.config.services.values():
-            if self._department and s.department != self._department:
-                continue
+        for sid in self._shown_service_ids():
+            s = self.config.services[sid]
             reason = self.service_unavailable_reason(s)
             services.append(
                 {
@@ -860,12 +1513,31 @@ class Flow:
                     "reason": reason,
                 }
             )
-        used = {s.department for s in self.config.services.values()}
+        counts: dict[str, int] = {}
+        for s in self.config.services.values():
+            counts[s.department] = counts.get(s.department, 0) + 1
+        theme = self.config.themes.get(self._theme)
         return {
+            "mode": self._browse_mode,
             "departments": [
-                {"id": d.id, "title": self._t(d.title)} for d in deps.values() if d.id in used
+                {"id": d.id, "title": self._t(d.title), "count": counts[d.id]}
+                for d in deps.values()
+                if d.id in counts
             ],
             "department": self._department,
+            "themes": [
+                {
+                    "id": t.id,
+                    "title": self._t(t.title),
+                    "description": self._t(t.description),
+                    "count": len(self._catalogue_index().theme_services(t.id)),
+                }
+                for t in self.config.themes.values()
+            ],
+            "theme": self._theme,
+            "theme_title": self._t(theme.title) if theme else "",
+            "theme_description": self._t(theme.description) if theme else "",
+            "query": self._query,
             "services": services,
         }
 
@@ -905,10 +1577,130 @@ class Flow:
                         "prefilled": f.id in session.prefilled,
                         "readonly": f.id in session.prefilled,
                         "max_length": f.max_length,
+                        **self._field_extras(f, session),
                     }
                 )
+            fields.extend(self._delivery_fields(session))
         data["fields"] = fields
         return data
+
+    def _field_extras(self, f: FormField, session: Session) -> dict[str, Any]:
+        """What the new field types need besides the common keys (section, lists, rows)."""
+        extras: dict[str, Any] = {"section": self._t(f.section) if f.section else ""}
+        if f.type == "lookup":
+            extras["choices"] = self._lookup_choices(session)
+            extras["lookup_state"] = session.lookup_state
+            extras["lookup_reason"] = session.lookup_reason
+        if f.type == "multi_choice":
+            extras["value"] = list(session.lists.get(f.id, []))
+            extras["max_choices"] = f.max_choices
+        elif f.type == "rows":
+            extras["value"] = [dict(r) for r in session.rows.get(f.id, [])]
+            extras["columns"] = [
+                {
+                    "id": c.id,
+                    "type": c.type,
+                    "label": self._t(c.label),
+                    "required": c.required,
+                    "max_length": c.max_length,
+                }
+                for c in f.columns
+            ]
+            extras["max_rows"] = f.max_rows
+            prefix = f.id + "."
+            extras["cell_errors"] = {
+                k.removeprefix(prefix): v for k, v in session.errors.items() if k.startswith(prefix)
+            }
+        return extras
+
+    def _virtual_field(
+        self, session: Session, field_id: str, type_: str, label: Any, max_length: int
+    ) -> dict[str, Any]:
+        return {
+            "id": field_id,
+            "type": type_,
+            "label": self._t(label),
+            "required": True,
+            "value": session.courier.get(field_id, ""),
+            "error": session.errors.get(field_id),
+            "choices": [],
+            "prefilled": False,
+            "readonly": False,
+            "max_length": max_length,
+            "section": "",
+        }
+
+    def _delivery_fields(self, session: Session) -> list[dict[str, Any]]:
+        """The delivery choice and, for courier, the recipient's details (form entries)."""
+        options = session.service.delivery
+        if len(options) < 2:
+            return []
+        texts = documents.DELIVERY_TEXT
+        fields: list[dict[str, Any]] = [
+            {
+                "id": "delivery",
+                "type": "choice",
+                "label": self._t(_LocalText("窗口领取或免费快递", "Pick up or free courier")),
+                "required": True,
+                "value": session.delivery,
+                "error": session.errors.get("delivery"),
+                "choices": [
+                    {"value": o, "label": texts[o]["zh" if self._language == "zh_CN" else "en"]}
+                    for o in options
+                ],
+                "prefilled": False,
+                "readonly": False,
+                "max_length": 20,
+                "section": self._t(_LocalText("领取方式", "Delivery")),
+            }
+        ]
+        if session.delivery != "courier":
+            return fields
+        fields.append(
+            self._virtual_field(
+                session, "courier_recipient", "name", _LocalText("收件人", "Recipient"), 20
+            )
+        )
+        fields.append(
+            self._virtual_field(
+                session, "courier_phone", "phone", _LocalText("收件人手机", "Mobile number"), 11
+            )
+        )
+        region = self._virtual_field(
+            session,
+            "courier_region",
+            "region",
+            _LocalText("所在地区（省/市/区）", "Province / city / district"),
+            20,
+        )
+        c = session.courier
+        table = self.regions
+        province, city, district = c.get("province", ""), c.get("city", ""), c.get("district", "")
+        p = table.province(province) if province else None
+        ct = table.city(province, city) if city else None
+        d = table.district(province, city, district) if district else None
+        region["region"] = {
+            "province": province,
+            "province_name": p.name if p else "",
+            "city": city,
+            "city_name": ct.name if ct else "",
+            "district": district,
+            "district_name": d.name if d else "",
+            "needs_district": bool(ct.children) if ct else True,
+        }
+        region["options"] = table.options(province, city)
+        region["value"] = self._courier_address(session)
+        fields.append(region)
+        fields.append(
+            self._virtual_field(
+                session,
+                "courier_detail",
+                "textarea",
+                _LocalText("详细地址（街道、门牌号）", "Street and house number"),
+                COURIER_DETAIL_MAX,
+            )
+        )
+        return fields
 
     def _form_value(self, f: FormField, session: Session) -> str:
         value = session.values.get(f.id, "")
@@ -918,6 +1710,10 @@ class Flow:
         return value
 
     def _display_value(self, f: FormField, value: str) -> str:
+        session = self._session
+        if f.type == "lookup" and session is not None:
+            choice = next((c for c in self._lookup_choices(session) if c["value"] == value), None)
+            return choice["label"].replace("\n", " ") if choice else value
         if f.type == "choice":
             for c in f.choices:
                 if c.value == value:
@@ -934,13 +1730,19 @@ class Flow:
         data["fields"] = [
             {
                 "label": self._t(f.label),
-                "value": self._display_value(f, session.values.get(f.id, "")),
+                "value": self._list_display(session, f)
+                if f.type in LIST_TYPES
+                else self._display_value(f, session.values.get(f.id, "")),
             }
             for f in session.service.fields
-            if session.values.get(f.id)
+            if (session.lists.get(f.id) or session.rows.get(f.id))
+            or (f.type not in LIST_TYPES and session.values.get(f.id))
         ]
-        data["delivery_options"] = list(session.service.delivery)
+        # A 12345 work order has nothing to collect: no delivery choice to show.
+        service = session.service
+        data["delivery_options"] = [] if service.work_order else list(service.delivery)
         data["delivery"] = session.delivery
+        data["courier"] = self._courier_view(session)
         data["outputs"] = list(session.service.outputs)
         return data
 
@@ -953,9 +1755,39 @@ class Flow:
         data["outputs"] = list(session.service.outputs) if session else []
         return data
 
+    def _courier_view(self, session: Session) -> dict[str, str] | None:
+        """The courier details as the public hall may see them (masked)."""
+        if session.delivery != "courier":
+            return None
+        c = session.courier
+        return {
+            "recipient": privacy.mask_name(c.get("courier_recipient", "").strip()),
+            "phone": privacy.mask_phone(c.get("courier_phone", "").strip()),
+            "address": self._courier_address(session)
+            + privacy.mask_text(c.get("courier_detail", "").strip(), keep=0),
+        }
+
     def _data_rating(self) -> dict[str, Any]:
         session = self._session
-        return {"receipt_number": session.receipt_number if session else ""}
+        if session is None:
+            return {"receipt_number": "", "stage": "score", "score": 0, "reasons": []}
+        return {
+            "receipt_number": session.receipt_number or "",
+            "stage": session.rating_stage,
+            "score": session.rating or 0,
+            "reasons": [
+                {
+                    "value": r.value,
+                    "label": self._t(r.label),
+                    "selected": r.value in session.rating_reasons,
+                }
+                for r in self.config.rating.reasons
+            ],
+            "comment": session.rating_comment,
+            "comment_max_length": self.config.rating.comment_max_length,
+            "error": session.rating_error,
+            "follow_up_days": self.config.rating.follow_up_working_days,
+        }
 
     def _data_done(self) -> dict[str, Any]:
         session = self._session
@@ -965,4 +1797,13 @@ class Flow:
             "receipt_number": session.receipt_number or "",
             "deadline": session.deadline.isoformat() if session.deadline else None,
             "printed": not session.print_failed,
+            "work_order": session.service.work_order,
+            "id_card_used": session.service.identity != "none",
+            "promise": self._t(session.service.promise) if session.service.promise else "",
+            "parts": [self._t(p) for p in session.service.parts],
+            "deadline_working_days": session.service.deadline_working_days,
+            "track_url": self._track_url(session) if session.service.work_order else "",
+            "track_qr": _qr_rows(self._track_url(session)) if session.service.work_order else [],
+            "delivery": session.delivery,
+            "courier": self._courier_view(session),
         }

@@ -92,6 +92,8 @@ def _unavailable_reason(source: HealthSource, services: Mapping[str, str | None]
         return "internal"  # no service configured: a config problem
     if reasons == {"unavailable.offline"}:
         return "backend"
+    if reasons == {"unavailable.hours"}:
+        return "closed"  # outside the opening hours: not a fault
     blocking = [
         source.devices[r.removeprefix("unavailable.")].status
         for r in reasons

@@ -49,6 +49,34 @@ CHAOS_MODES: dict[str, str] = {
     "lost-ack": "after commit: reset the connection instead of answering",
     "item-retry": "answer some items 'retry' (a department system is down)",
 }
+# 好差评 ratings travel as transactions of this reserved service id (kiosk.flow uses the same).
+RATING_SERVICE_ID = "kiosk.rating"
+# 企业开办一件事: one transaction, split here into the four department applications.
+ENTERPRISE_SERVICE_ID = "enterprise_opening"
+ENTERPRISE_APPLICATIONS: tuple[tuple[str, str], ...] = (
+    ("business_licence", "YYZZ"),  # market regulation: the business licence
+    ("seal", "YZKZ"),  # public security: seal engraving
+    ("bank_account", "YHKH"),  # the bank: basic account
+    ("tax_registration", "SWDJ"),  # taxation: tax registration and invoices
+)
+# Fictional demo records (--demo, the rig): the simulator's card holder (GB 11643's example
+# number) holds two e-certificates and is the legal representative of one company.
+DEMO_HOLDER = "11010519491231002X"
+DEMO_CREDIT_CODE = "91350100M000100Y43"
+DEMO_ENTERPRISE = {
+    "name": "示例科技有限公司",
+    "type": "有限责任公司（自然人投资或控股）",
+    "legal_representative": "测试样例",
+    "registered_capital": "壹佰万元整",
+    "established_on": "2020年07月01日",
+    "term": "2020年07月01日至长期",
+    "address": "示例市示例区示例路1号",
+    "scope": "技术服务、技术开发、技术咨询；软件开发。",
+}
+DEMO_CERTIFICATES = (
+    ("DEMO-1", "degree", "学士学位证书（示例）", "2020-07-01", None),
+    ("DEMO-2", "marriage", "结婚证（示例）", "2022-05-20", None),
+)
 _TERMINAL_PATH = re.compile(r"^/v1/terminals/([A-Za-z0-9-]{1,40})/heartbeat$")
 _LICENCE_PATH = re.compile(r"^/v1/licences/([0-9A-HJ-NPQRTUWXY]{18})$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -56,6 +84,24 @@ _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 def _hash_holder(id_number: str) -> str:
     return hashlib.sha256(b"kiosk-holder:" + id_number.strip().upper().encode()).hexdigest()
+
+
+def _rating_problem(payload: Any) -> str | None:
+    """Why a rating transaction's payload is refused (a stable code), None when it is fine."""
+    if not isinstance(payload, dict) or payload.get("kind") != "rating":
+        return "invalid_rating"
+    score = payload.get("score")
+    if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+        return "invalid_rating"
+    rated = payload.get("rates_transaction_id")
+    if not isinstance(rated, str) or not _UUID.match(rated):
+        return "invalid_rating"
+    reasons = payload.get("reasons", [])
+    if not isinstance(reasons, list) or not all(isinstance(r, str) for r in reasons):
+        return "invalid_rating"
+    if bool(payload.get("follow_up")) != (score <= 2):
+        return "invalid_rating"  # bad ratings, and only they, are flagged for follow-up
+    return None
 
 
 def minimal_pdf(title: str) -> bytes:
@@ -128,6 +174,28 @@ class IntakeStore:
                 credit_code TEXT PRIMARY KEY,
                 title TEXT NOT NULL
             );
+            CREATE TABLE IF NOT EXISTS enterprises (
+                holder TEXT NOT NULL,
+                credit_code TEXT NOT NULL,
+                details TEXT NOT NULL,
+                PRIMARY KEY (holder, credit_code)
+            );
+            CREATE TABLE IF NOT EXISTS ratings (
+                transaction_id TEXT PRIMARY KEY REFERENCES transactions (transaction_id),
+                rates_transaction_id TEXT NOT NULL,
+                rated_service_id TEXT,
+                score INTEGER NOT NULL,
+                reasons TEXT NOT NULL,
+                follow_up INTEGER NOT NULL,
+                follow_up_due TEXT
+            );
+            CREATE TABLE IF NOT EXISTS applications (
+                application_number TEXT PRIMARY KEY,
+                transaction_id TEXT NOT NULL REFERENCES transactions (transaction_id),
+                kind TEXT NOT NULL,
+                seq INTEGER NOT NULL,
+                UNIQUE (transaction_id, kind)
+            );
             """
         )
 
@@ -149,9 +217,46 @@ class IntakeStore:
         for key in ("payload", "personal"):
             if not isinstance(item.get(key, {}), dict):
                 return f"invalid_{key}"
+        if item["service_id"] == RATING_SERVICE_ID:
+            return _rating_problem(item.get("payload", {}))
         if self.known_services is not None and item["service_id"] not in self.known_services:
             return "unknown_service"
         return None
+
+    def _store_extras(self, conn: sqlite3.Connection, tid: str, item: dict[str, Any]) -> None:
+        """What some transactions add: a rating row, or the four enterprise applications."""
+        payload = item.get("payload", {})
+        if item["service_id"] == RATING_SERVICE_ID:
+            conn.execute(
+                "INSERT INTO ratings VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    tid,
+                    payload["rates_transaction_id"],
+                    payload.get("rated_service_id"),
+                    payload["score"],
+                    json.dumps(payload.get("reasons", []), ensure_ascii=False),
+                    1 if payload.get("follow_up") else 0,
+                    payload.get("follow_up_due"),
+                ),
+            )
+        elif item["service_id"] == ENTERPRISE_SERVICE_ID:
+            day = time.strftime("%Y%m%d", time.localtime())
+            for kind, prefix in ENTERPRISE_APPLICATIONS:
+                seq = conn.execute(
+                    "SELECT COALESCE(MAX(seq), 0) + 1 FROM applications WHERE kind = ?", (kind,)
+                ).fetchone()[0]
+                conn.execute(
+                    "INSERT INTO applications VALUES (?, ?, ?, ?)",
+                    (f"{prefix}{day}{seq:06d}", tid, kind, seq),
+                )
+
+    def _applications_of(self, conn: sqlite3.Connection, tid: str) -> list[dict[str, str]]:
+        rows = conn.execute(
+            "SELECT kind, application_number FROM applications WHERE transaction_id = ?", (tid,)
+        ).fetchall()
+        order = {kind: n for n, (kind, _prefix) in enumerate(ENTERPRISE_APPLICATIONS)}
+        rows.sort(key=lambda r: order.get(r[0], len(order)))
+        return [{"kind": k, "application_number": n} for k, n in rows]
 
     def ingest(
         self, terminal_id: str, items: list[Any], *, now: float | None = None
@@ -172,13 +277,18 @@ class IntakeStore:
                             {"transaction_id": tid, "status": "rejected", "reason": problem}
                         )
                         continue
+                    assert tid is not None  # _problem() checked it is a UUID
                     cur = conn.execute(
                         "UPDATE transactions SET deliveries = deliveries + 1 "
                         "WHERE transaction_id = ?",
                         (tid,),
                     )
                     if cur.rowcount:
-                        results.append({"transaction_id": tid, "status": "duplicate"})
+                        result: dict[str, Any] = {"transaction_id": tid, "status": "duplicate"}
+                        applications = self._applications_of(conn, tid)
+                        if applications:
+                            result["applications"] = applications
+                        results.append(result)
                         continue
                     try:
                         conn.execute(
@@ -205,7 +315,12 @@ class IntakeStore:
                             }
                         )
                         continue
-                    results.append({"transaction_id": tid, "status": "accepted"})
+                    self._store_extras(conn, tid, item)
+                    accepted: dict[str, Any] = {"transaction_id": tid, "status": "accepted"}
+                    applications = self._applications_of(conn, tid)
+                    if applications:
+                        accepted["applications"] = applications
+                    results.append(accepted)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -221,6 +336,31 @@ class IntakeStore:
             )
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def ratings(self) -> list[dict[str, Any]]:
+        """Every stored 好差评 rating, oldest first (for tests, demos and follow-up lists)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT transaction_id, rates_transaction_id, rated_service_id, score, reasons, "
+                "follow_up, follow_up_due FROM ratings ORDER BY rowid"
+            ).fetchall()
+        return [
+            {
+                "transaction_id": t,
+                "rates_transaction_id": r,
+                "rated_service_id": s,
+                "score": score,
+                "reasons": json.loads(reasons),
+                "follow_up": bool(follow_up),
+                "follow_up_due": due,
+            }
+            for t, r, s, score, reasons, follow_up, due in rows
+        ]
+
+    def applications(self, transaction_id: str) -> list[dict[str, str]]:
+        """The department applications a transaction was split into (enterprise opening)."""
+        with self._lock:
+            return self._applications_of(self._conn, transaction_id)
 
     def count(self) -> int:
         """How many distinct transactions are stored."""
@@ -274,6 +414,40 @@ class IntakeStore:
             ).fetchall()
         keys = ("certificate_id", "kind", "title", "issued_on", "valid_until")
         return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    def add_enterprise(self, legal_rep_id_number: str, credit_code: str, **details: str) -> None:
+        """Register an enterprise whose legal representative holds `legal_rep_id_number`.
+
+        `details` are the licence's entries: name, type, legal_representative,
+        registered_capital, established_on, term, address, scope (stored under a hash of the
+        representative's ID number, as certificates are).
+        """
+        record = {"credit_code": credit_code.upper(), **details}
+        with self._lock:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO enterprises VALUES (?, ?, ?)",
+                (
+                    _hash_holder(legal_rep_id_number),
+                    credit_code.upper(),
+                    json.dumps(record, ensure_ascii=False),
+                ),
+            )
+
+    def enterprises(self, legal_rep_id_number: str) -> list[dict[str, Any]]:
+        """The enterprises whose legal representative holds that ID number."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT details FROM enterprises WHERE holder = ? ORDER BY credit_code",
+                (_hash_holder(legal_rep_id_number),),
+            ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def seed_demo(self, holder_id: str = DEMO_HOLDER) -> None:
+        """Add the fictional demo records for `holder_id` (lookups answer something)."""
+        self.add_licence(DEMO_CREDIT_CODE, "Demo Trading Co")
+        self.add_enterprise(holder_id, DEMO_CREDIT_CODE, **DEMO_ENTERPRISE)
+        for certificate_id, kind, title, issued_on, valid_until in DEMO_CERTIFICATES:
+            self.add_certificate(holder_id, certificate_id, kind, title, issued_on, valid_until)
 
     def add_licence(self, credit_code: str, title: str) -> None:
         """Register a business licence that GET /v1/licences/{credit_code} returns as a PDF."""
@@ -507,6 +681,16 @@ class _Handler(BaseHTTPRequestHandler):
                 self._error(400, "missing_holder", "the X-Holder-Id header is required")
                 return
             self._json(200, {"certificates": self.server.store.certificates(holder)})
+            return
+        if path == "/v1/enterprises":
+            holder = self.headers.get("X-Holder-Id", "")
+            if not holder:
+                self._error(400, "missing_holder", "the X-Holder-Id header is required")
+                return
+            mode = self.server.chaos.pick()
+            if self._chaos_before(mode):
+                return
+            self._json(200, {"enterprises": self.server.store.enterprises(holder)})
             return
         if path == "/v1/health":
             self._json(200, {"status": "ok", "transactions": self.server.store.count()})

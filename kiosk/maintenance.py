@@ -26,22 +26,37 @@ import logging
 import os
 import re
 import secrets
+import subprocess
+import threading
 import time
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from kiosk import logbundle, privacy
 from kiosk.config.schema import MaintenanceSettings
+from kiosk.logring import RingLogHandler
 
 __all__ = [
     "DEVICE_TESTS",
+    "EXIT_DESKTOP",
+    "EXIT_RESTART",
     "Maintenance",
     "MaintenanceConsole",
     "Mode",
+    "PaperCounters",
+    "SystemActions",
     "hash_pin",
     "verify_pin",
 ]
+
+# Exit codes of `kiosk run` agreed with packaging and rig: systemd restarts the app on 75; the
+# kiosk session script starts a plain desktop instead of relaunching on 76.
+EXIT_RESTART = 75
+EXIT_DESKTOP = 76
+PAPER_KINDS = ("receipt", "licence")  # receipt roll, A4 paper
 
 log = logging.getLogger("kiosk.maintenance")
 
@@ -297,8 +312,147 @@ class Maintenance:
             self._set(Mode.CLOSED)
 
 
+class PaperCounters:
+    """How often the technician replaced the receipt roll and the A4 paper, and when.
+
+    Persisted in the state directory (JSON, written to a temporary file, fsynced, renamed), so
+    a power cut never leaves a half file; an unreadable file starts the counts afresh (logged).
+    """
+
+    def __init__(self, path: Path | None, *, wall_clock: Callable[[], float] = time.time) -> None:
+        self._path = path
+        self._wall = wall_clock
+        self._lock = threading.Lock()
+        self._data: dict[str, dict[str, Any]] = {k: {"count": 0, "last": None} for k in PAPER_KINDS}
+        if path is not None:
+            try:
+                raw = json.loads(path.read_text(encoding="utf-8"))
+                for kind in PAPER_KINDS:
+                    entry = raw.get(kind) or {}
+                    self._data[kind] = {
+                        "count": int(entry.get("count", 0)),
+                        "last": None if entry.get("last") is None else float(entry["last"]),
+                    }
+            except FileNotFoundError:
+                pass
+            except (OSError, ValueError, TypeError, AttributeError):
+                log.error("paper counters unreadable; starting from zero")
+
+    def replaced(self, kind: str, by: str | None = None) -> dict[str, Any]:
+        """Count one replacement of `kind` ("receipt" or "licence") now; returns its entry."""
+        if kind not in PAPER_KINDS:
+            raise ValueError(f"unknown paper {kind[:20]!r} (known: {', '.join(PAPER_KINDS)})")
+        with self._lock:
+            entry = self._data[kind]
+            entry["count"] += 1
+            entry["last"] = self._wall()
+            self._save()
+            result = dict(entry)
+        log.info("maintenance: %s paper replaced by %s (count %d)", kind, by, result["count"])
+        return result
+
+    def snapshot(self) -> dict[str, dict[str, Any]]:
+        """Per kind: count and last (epoch seconds or None)."""
+        with self._lock:
+            return {k: dict(v) for k, v in self._data.items()}
+
+    def _save(self) -> None:
+        if self._path is None:
+            return
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._path.with_suffix(".tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(self._data, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self._path)
+
+
+# action -> (exit code or None for the reboot command, the role it needs)
+_ACTIONS: dict[str, tuple[int | None, str]] = {
+    "restart": (EXIT_RESTART, "technician"),
+    "reboot": (None, "technician"),
+    "desktop": (EXIT_DESKTOP, "supervisor"),
+}
+
+
+class SystemActions:
+    """Restart the app, reboot the terminal, leave to the desktop: each needs a second tap.
+
+    The first `request(action)` arms it ("confirm"); the same action again within
+    `settings.confirm_s` carries it out. Leaving to the desktop needs the supervisor role.
+    Every step is audit-logged with the technician's id (never a PIN). `exit_app(code)` ends
+    `kiosk run` with 75 (restart) or 76 (desktop); the reboot runs `settings.reboot_command`.
+    """
+
+    def __init__(
+        self,
+        maintenance: Maintenance,
+        *,
+        exit_app: Callable[[int], None] | None = None,
+        run: Callable[..., Any] = subprocess.run,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._m = maintenance
+        self.exit_app = exit_app
+        self._run = run
+        self._clock = clock
+        self._armed: tuple[str, float] | None = None
+        self.requested_exit: int | None = None
+
+    @property
+    def armed(self) -> str | None:
+        """The action waiting for its confirming tap, if still in time."""
+        if self._armed is None or self._clock() > self._armed[1]:
+            return None
+        return self._armed[0]
+
+    def cancel(self) -> None:
+        """Disarm (the technician tapped elsewhere)."""
+        self._armed = None
+
+    def request(self, action: str) -> str:
+        """'confirm' (tap again), 'done', or 'refused: why' / 'failed: why'."""
+        if action not in _ACTIONS:
+            return f"refused: unknown action {action[:20]!r}"
+        code, role = _ACTIONS[action]
+        m = self._m
+        if not m.is_open:
+            return "refused: maintenance mode is not open"
+        if role == "supervisor" and m.role != "supervisor":
+            log.warning("maintenance: %s refused for %s: needs a supervisor", action, m.user)
+            return "refused: needs a supervisor PIN"
+        m.activity()
+        if self.armed != action:
+            self._armed = (action, self._clock() + m.settings.confirm_s)
+            log.info("maintenance: %s requested by %s; waiting for confirmation", action, m.user)
+            return "confirm"
+        self._armed = None
+        log.warning("maintenance: %s confirmed by %s (%s)", action, m.user, m.role)
+        if code is not None:
+            self.requested_exit = code
+            m.exit(action)
+            if self.exit_app is not None:
+                self.exit_app(code)
+            return "done"
+        command = list(m.settings.reboot_command)
+        try:
+            result = self._run(command, timeout=30, check=False, capture_output=True)
+        except (OSError, subprocess.SubprocessError) as exc:
+            log.error("maintenance: reboot command failed: %s", type(exc).__name__)
+            return f"failed: {type(exc).__name__}"
+        if result.returncode != 0:
+            log.error("maintenance: reboot command exited %d", result.returncode)
+            return f"failed: exit status {result.returncode}"
+        return "done"
+
+
 class MaintenanceConsole:
-    """The data and actions of the maintenance screens, over a terminal and its health."""
+    """The data and actions of the maintenance screens, over a terminal and its health.
+
+    Outbox reads and writes (queue figures, retry, the log bundle) run on the terminal's
+    storage thread (`Terminal.run_storage`); their results come back on the owner's thread.
+    """
 
     def __init__(
         self,
@@ -306,17 +460,36 @@ class MaintenanceConsole:
         health: Any,
         *,
         config_status: Callable[[], Mapping[str, Any]] | None = None,
+        settings: MaintenanceSettings | None = None,
+        paper: PaperCounters | None = None,
+        logs: RingLogHandler | None = None,
+        mounts_file: Path = logbundle.MOUNTS_FILE,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.terminal = terminal
         self.health = health
         self._config_status = config_status
+        self.settings = settings or MaintenanceSettings()
+        self.paper = paper or PaperCounters(None)
+        self.logs = logs
+        self.mounts_file = mounts_file
+        self._wall = wall_clock
+        self._tests_lock = threading.Lock()
+        self._tests: dict[str, dict[str, Any]] = {}  # device -> the last test and its result
+        self._jobs = 0
+        observe = getattr(terminal, "observe_device_events", None)
+        if observe is not None:
+            observe(self._on_device_event)
 
-    def devices(self) -> list[dict[str, Any]]:
-        """Each device: state, status, severity, action, last error, recent changes, tests."""
+    # -- devices ----------------------------------------------------------------------------------
+    def devices(self, io_limit: int = 40) -> list[dict[str, Any]]:
+        """Each device: state, status, severity, action, last error, I/O ring, tests."""
         self.health.observe()
+        paper = self.paper.snapshot()
         out = []
         for name, device in sorted(self.terminal.devices.items()):
             st = device.status
+            ring = getattr(device, "io", None)
             out.append(
                 {
                     "device": name,
@@ -329,12 +502,28 @@ class MaintenanceConsole:
                     "last_error": self.health.last_error.get(name),
                     "history": list(self.health.history.get(name, ())),
                     "tests": list(DEVICE_TESTS.get(name, ())),
+                    "io": [r.as_dict() for r in ring.snapshot(io_limit)] if ring else [],
+                    "io_total": ring.total if ring else 0,
+                    "paper": paper.get(name),
+                    "test": self.test_result(name),
                 }
             )
         return out
 
+    def io_rings(self) -> dict[str, list[dict[str, Any]]]:
+        """Every device's whole I/O ring (for the log bundle)."""
+        out = {}
+        for name, device in sorted(self.terminal.devices.items()):
+            ring = getattr(device, "io", None)
+            out[name] = [r.as_dict() for r in ring.snapshot()] if ring else []
+        return out
+
+    # -- queue (storage thread) ---------------------------------------------------------------
     def queue(self) -> dict[str, Any]:
-        """Depth, oldest age, dead letters with their reasons (ids only, no personal data)."""
+        """Depth, oldest age, dead letters with their reasons (ids only, no personal data).
+
+        Reads SQLite: call it on the storage thread (`queue_async`), not the GUI thread.
+        """
         outbox = self.terminal.outbox
         counts = outbox.counts()
         oldest = outbox.oldest_age()
@@ -354,11 +543,36 @@ class MaintenanceConsole:
             "connectivity": self.terminal.connectivity(),
         }
 
+    def _on_storage(self, fn: Callable[[], Any], done: Callable[[Any, str | None], None]) -> None:
+        run = getattr(self.terminal, "run_storage", None)
+        if run is None:  # a terminal without a storage thread (fakes): inline
+            try:
+                done(fn(), None)
+            except Exception as exc:
+                done(None, type(exc).__name__)
+            return
+
+        def finished(result: Any, error: BaseException | None) -> None:
+            done(result, None if error is None else type(error).__name__)
+
+        run(fn, finished)
+
+    def queue_async(self, done: Callable[[dict[str, Any] | None, str | None], None]) -> None:
+        """Read the queue figures on the storage thread; `done(figures, error)` on the owner's."""
+        self._on_storage(self.queue, done)
+
     def retry(self, transaction_id: str) -> str:
-        """Put a dead letter back in the queue; returns the state it had."""
+        """Put a dead letter back in the queue; returns the state it had (storage thread)."""
         log.info("maintenance: retry of dead letter %s", transaction_id)
         return str(self.terminal.outbox.requeue(transaction_id))
 
+    def retry_async(
+        self, transaction_id: str, done: Callable[[str | None, str | None], None]
+    ) -> None:
+        """`retry` on the storage thread; `done(previous_state, error)` on the owner's thread."""
+        self._on_storage(lambda: self.retry(transaction_id), done)
+
+    # -- config -----------------------------------------------------------------------------------
     def config(self) -> dict[str, Any]:
         """Applied version, source files, last refused bundle and why."""
         status = dict(self._config_status()) if self._config_status else {}
@@ -367,8 +581,9 @@ class MaintenanceConsole:
         status["profile"] = self.terminal.config.terminal.profile
         return status
 
+    # -- device tests ---------------------------------------------------------------------------
     def run_test(self, device: str, word: str) -> str | None:
-        """Run a device test; None when sent, else why not (for the screen)."""
+        """Run a device test word (fault injection); None when sent, else why not."""
         if word not in DEVICE_TESTS.get(device, ()):
             return f"unknown test {word!r} for {device}"
         try:
@@ -380,3 +595,225 @@ class MaintenanceConsole:
             return str(exc)
         log.info("maintenance: test %s on %s", word, device)
         return None
+
+    def test_result(self, device: str) -> dict[str, Any] | None:
+        """The last functional test of `device`: state (waiting/ok/failed), masked result."""
+        with self._tests_lock:
+            entry = self._tests.get(device)
+            return None if entry is None else {k: v for k, v in entry.items() if k != "job"}
+
+    def _set_test(self, device: str, **entry: Any) -> None:
+        with self._tests_lock:
+            self._tests[device] = {"at": self._wall(), **entry}
+
+    def test_card(self) -> str | None:
+        """Wait for the next card read and show its result masked; on a simulator, insert one."""
+        reader = self.terminal.devices.get("idcard")
+        if reader is None:
+            return "no ID card reader fitted"
+        self._set_test("idcard", state="waiting")
+        log.info("maintenance: card read test started")
+        if "card_insert" in getattr(reader, "injections", ()):
+            try:
+                self.terminal.inject("idcard", "card_insert", "resident")
+            except (KeyError, ValueError) as exc:
+                return str(exc)
+        return None
+
+    def test_print(self, kind: str) -> tuple[str | None, bytes | None]:
+        """Print a test receipt / A4 page; returns (problem or None, preview PNG or None).
+
+        The preview is what the printer is sent, rendered to an image: the receipt through the
+        ESC/POS encoder and the receipt simulator's renderer, the page as the PDF renderer
+        draws it. The sample content is fictional and marked as a test.
+        """
+        printer = self.terminal.devices.get(kind)
+        if printer is None:
+            return f"no {kind} printer fitted", None
+        self._jobs += 1
+        job_id = f"maintenance-test-{int(self._wall())}-{self._jobs}"
+        document: Any = (
+            sample_receipt_blocks(self.terminal.config.terminal.id, self._wall())
+            if kind == "receipt"
+            else sample_licence_document(self.terminal.config.terminal.id, self._wall())
+        )
+        try:
+            preview = render_preview(kind, document, getattr(printer, "_options", {}))
+        except Exception as exc:  # a preview problem must not keep the page from printing
+            log.warning("maintenance: %s preview failed: %s", kind, type(exc).__name__)
+            preview = None
+        self._set_test(kind, state="waiting", job=job_id)
+        log.info("maintenance: test print on %s (%s)", kind, job_id)
+        try:
+            printer.print_document(job_id, document)
+        except Exception as exc:
+            self._set_test(kind, state="failed", reason=type(exc).__name__)
+            return f"{kind}: {type(exc).__name__}", preview
+        return None, preview
+
+    def _on_device_event(self, event: Any) -> None:
+        """Device events (worker threads): results of the tests that are waiting."""
+        device, kind, payload = event.device, event.kind, event.payload
+        with self._tests_lock:
+            waiting = self._tests.get(device)
+            if waiting is None or waiting.get("state") != "waiting":
+                return
+        if device == "idcard" and kind == "card_read":
+            record = payload.get("record")
+            if record is None:
+                self._set_test(device, state="failed", reason="unreadable")
+                return
+            self._set_test(device, state="ok", masked=masked_identity(record))
+        elif device == "idcard" and kind == "card_error":
+            self._set_test(device, state="failed", reason=str(payload.get("reason", "error")))
+        elif kind in ("printed", "print_failed") and payload.get("job_id") == waiting.get("job"):
+            if kind == "printed":
+                self._set_test(device, state="ok")
+            else:
+                self._set_test(device, state="failed", reason=str(payload.get("reason", "error")))
+
+    def camera_preview(self, seconds: float = 20.0) -> str | None:
+        """Start the camera's live preview with the face box; None when started, else why not."""
+        camera = self.terminal.devices.get("camera")
+        if camera is None:
+            return "no camera fitted"
+        start = getattr(camera, "start_preview", None)
+        if start is None:
+            return "this camera has no preview (simulated)"
+        start(seconds)
+        log.info("maintenance: camera preview for %.0f s", seconds)
+        return None
+
+    def stop_camera_preview(self) -> None:
+        """End the camera preview early."""
+        camera = self.terminal.devices.get("camera")
+        stop = getattr(camera, "stop_verification", None)
+        if stop is not None:
+            stop()
+
+    # -- paper --------------------------------------------------------------------------------
+    def paper_replaced(self, kind: str, by: str | None = None) -> dict[str, Any]:
+        """The technician put in a new receipt roll ("receipt") or A4 paper ("licence")."""
+        return self.paper.replaced(kind, by)
+
+    # -- logs ----------------------------------------------------------------------------------
+    def recent_logs(self, limit: int = 200, min_level: int = logging.INFO) -> list[dict[str, Any]]:
+        """The last log records (no personal data by policy)."""
+        if self.logs is None:
+            return []
+        return self.logs.records(limit, min_level)
+
+    def export_dir(self) -> Path:
+        """Where a bundle would go now (ExportRefused when nowhere)."""
+        return logbundle.find_export_dir(
+            self.settings.export_dir, self.settings.usb_roots, self.mounts_file
+        )
+
+    def export_logs(self) -> Path:
+        """Write the log bundle to the USB stick (call on the storage thread); its path."""
+        from kiosk import __version__
+
+        target = self.export_dir()
+        path = logbundle.export_bundle(
+            target,
+            terminal_id=self.terminal.config.terminal.id,
+            parts={
+                "health": self.health.snapshot,
+                "config": self.config,
+                "queue": self.queue,
+                "devices": lambda: {
+                    "status": [
+                        {k: v for k, v in d.items() if k not in ("io", "test")}
+                        for d in self.devices(io_limit=0)
+                    ],
+                    "io": self.io_rings(),
+                },
+                "paper": self.paper.snapshot,
+            },
+            logs=self.logs.text() if self.logs is not None else "",
+            version=__version__,
+            wall_clock=self._wall,
+        )
+        log.info("maintenance: log bundle written to %s", path.parent)
+        return path
+
+    def export_logs_async(self, done: Callable[[Any, str | None], None]) -> None:
+        """`export_logs` on the storage thread; `done(path, error)` on the owner's thread.
+
+        A refusal (no stick, write error) comes back as the error "ExportRefused: message".
+        """
+
+        def work() -> Any:
+            try:
+                return self.export_logs()
+            except logbundle.ExportRefused as exc:
+                return exc
+
+        def finished(result: Any, error: str | None) -> None:
+            if isinstance(result, logbundle.ExportRefused):
+                done(None, f"ExportRefused: {result}")
+            else:
+                done(result, error)
+
+        self._on_storage(work, finished)
+
+
+def masked_identity(record: Any) -> dict[str, Any]:
+    """What the card test shows: the card type, the name and number masked, photo yes/no."""
+    name = str(getattr(record, "name", "") or "")
+    number = str(getattr(record, "id_number", "") or "")
+    return {
+        "card_type": str(getattr(record, "card_type", "")),
+        "name": privacy.mask_name(name) if name else "",
+        "id_number": privacy.mask_id_number(number) if number else "",
+        "photo": getattr(record, "photo", None) is not None,
+    }
+
+
+def sample_receipt_blocks(terminal_id: str, now: float) -> list[dict[str, Any]]:
+    """A fictional test receipt (no citizen), clearly marked as a test."""
+    stamp = datetime.fromtimestamp(now).strftime("%Y-%m-%d %H:%M:%S")
+    return [
+        {"kind": "text", "text": "打印测试 Printer test", "align": "center", "bold": True},
+        {"kind": "rule"},
+        {"kind": "text", "text": f"终端 Terminal: {terminal_id}"},
+        {"kind": "text", "text": f"时间 Time: {stamp}"},
+        {"kind": "text", "text": "中文字符测试：办事指南 营业执照"},
+        {"kind": "text", "text": "ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789"},
+        {"kind": "qr", "data": f"TEST-{terminal_id}"},
+        {"kind": "text", "text": "本凭条仅供测试，无效", "align": "center"},
+        {"kind": "feed", "lines": 2},
+        {"kind": "cut"},
+    ]
+
+
+def sample_licence_document(terminal_id: str, now: float) -> dict[str, Any]:
+    """A fictional A4 test page (the statement layout), clearly marked as a test."""
+    stamp = datetime.fromtimestamp(now).strftime("%Y-%m-%d %H:%M:%S")
+    return {
+        "template": "statement",
+        "title": "打印测试页 Printer test page",
+        "fields": {
+            "终端 Terminal": terminal_id,
+            "时间 Time": stamp,
+            "中文": "办事指南 营业执照 公积金缴存明细",
+            "说明 Note": "本页仅供测试，无效 / Test page, not valid",
+        },
+        "transaction_id": f"TEST-{terminal_id}",
+    }
+
+
+def render_preview(kind: str, document: Any, options: Mapping[str, Any]) -> bytes:
+    """PNG of what a test print puts on paper (loaded at run time: the A4 renderer uses Qt)."""
+    import importlib
+
+    if kind == "receipt":
+        escpos = importlib.import_module("drivers.receipt.escpos")
+        sink = importlib.import_module("drivers.receipt.sink")
+        profile = {k: v for k, v in options.items() if k in ("paper_mm", "chinese", "charset")}
+        docs = sink.decode(escpos.preview_bytes(document, profile))
+        png: bytes = sink.render_png(docs[-1], paper_mm=int(profile.get("paper_mm", 80)))
+        return png
+    render = importlib.import_module("drivers.licence.render")
+    page: bytes = render.render_png(document, dpi=60)
+    return page

@@ -16,11 +16,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kiosk import logring
 from kiosk.config import KioskConfig, load_config
 from kiosk.config.fleet import ConfigWatcher, FleetConfig, IdleApplier
 from kiosk.config.loader import ETC_DIR
 from kiosk.health import Health
-from kiosk.maintenance import Maintenance, MaintenanceConsole, Mode
+from kiosk.maintenance import (
+    Maintenance,
+    MaintenanceConsole,
+    Mode,
+    PaperCounters,
+    SystemActions,
+)
+from kiosk.maintenance_metrics import PaperCollector
 from kiosk.metrics import FlowMetrics, MetricsServer, TerminalCollector, build_registry
 
 __all__ = ["Operations", "load_startup_config"]
@@ -81,7 +89,17 @@ class Operations:
             sync_stats=sync_stats,
             maintenance=lambda: self.maintenance.is_open,
         )
-        self.console = MaintenanceConsole(terminal, self.health, config_status=self.config_status)
+        self.paper = PaperCounters(Path(state) / "paper.json")
+        self.console = MaintenanceConsole(
+            terminal,
+            self.health,
+            config_status=self.config_status,
+            settings=config.maintenance,
+            paper=self.paper,
+            logs=logring.install(),
+        )
+        # Restart / reboot / leave to the desktop; the UI sets `actions.exit_app` (Qt's exit).
+        self.actions = SystemActions(self.maintenance, clock=clock)
         self.watcher: ConfigWatcher | None = None
         self.applier: IdleApplier | None = None
         if fleet is not None:
@@ -103,6 +121,7 @@ class Operations:
                 maintenance=lambda: self.maintenance.is_open,
             )
         )
+        self.registry.register(PaperCollector(self.paper))
         self.metrics_server: MetricsServer | None = None
         if config.metrics.enabled:
             port = config.metrics.port if metrics_port is None else metrics_port

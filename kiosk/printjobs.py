@@ -123,5 +123,13 @@ def duplicate_receipt(
         delivery=str(payload.get("delivery", "pickup")),
         applicant=None,
         duplicate=True,
+        # Issue 9: a 12345 work order keeps its wording and tracking QR, a promise its text.
+        work_order=bool(getattr(service, "work_order", False)),
+        track_url=f"{config.hotline.track_url}{item.receipt_number}"
+        if getattr(service, "work_order", False)
+        else None,
+        deadline_working_days=getattr(service, "deadline_working_days", None),
+        promise=service.promise.zh if getattr(service, "promise", None) else None,
+        parts=tuple(p.zh for p in getattr(service, "parts", ())),
     )
     return documents.receipt_blocks(content)

@@ -32,6 +32,10 @@ if TYPE_CHECKING:  # requests costs ~0.1 s at start; only terminals with an inta
 log = logging.getLogger("kiosk.terminal")
 
 DEVICE_CLASSES = ("idcard", "receipt", "licence", "camera")
+LOOKUP_READ_TIMEOUT_S = 8  # a citizen waits for a lookup: shorter than the sync's read timeout
+
+
+_STORAGE_RESULT = "storage_result"  # Event.source of run_storage results
 
 
 @dataclass(frozen=True)
@@ -63,15 +67,22 @@ class Terminal:
         self._events: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self._wakeup: Callable[[], None] | None = None
         self._storage = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-storage")
+        # Online lookups (enterprises, e-certificates): never on the GUI thread (issue 9).
+        self._lookups = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-lookup")
         self._print_jobs: dict[str, tuple[str, str]] = {}  # job id -> (kind, transaction id)
         self._lock = threading.Lock()
         self.flow = Flow(config, self, clock=clock, calendar=calendar)
         self._tick_hooks: list[Callable[[], None]] = []
         self._intent_observers: list[Callable[[str, Mapping[str, Any], str, str], None]] = []
+        self._print_observers: list[Callable[[str, str, Any], None]] = []
+        self._device_observers: list[Callable[[DeviceEvent], None]] = []  # maintenance tests
         self._started = False
         self.recovered_prints: list[Any] = []
         self.sync: SyncWorker | None = None  # set by build_terminal when [intake] url is set
         self._health_provider: Callable[[], Mapping[str, Any]] | None = None
+        self.voice: Any | None = None  # drivers.voice.EspeakVoice (attach_voice); None: no voice
+        self._voice_key = (self.flow.view.screen, self.flow.view.session)
+        self.flow.subscribe(self._hush_on_new_screen)
         self._started_at = time.monotonic()
 
     # -- owner-thread API ----------------------------------------------------------------------
@@ -91,6 +102,10 @@ class Terminal:
         """Call `observer(name, payload, screen_before, screen_after)` after each intent."""
         self._intent_observers.append(observer)
 
+    def observe_prints(self, observer: Callable[[str, str, Any], None]) -> None:
+        """Call `observer(kind, transaction_id, document)` for each print request (the rig)."""
+        self._print_observers.append(observer)
+
     def subscribe(self, listener: Callable[[ViewState], None]) -> None:
         """Call `listener` on the owner's thread after each view change."""
         self.flow.subscribe(listener)
@@ -108,7 +123,34 @@ class Terminal:
             except queue.Empty:
                 return count
             count += 1
+            if event.source == _STORAGE_RESULT:  # run_storage: hand the result back
+                event.payload["done"](event.payload["result"], event.payload["error"])
+                continue
             self.flow.on_event(event.source, event.kind, event.payload)
+
+    def run_storage(
+        self, fn: Callable[[], Any], done: Callable[[Any, BaseException | None], None]
+    ) -> None:
+        """Run `fn` on the storage thread (outbox reads off the GUI thread); then, on the
+        owner's thread at the next process_events(), `done(result, error)`."""
+
+        def task() -> None:
+            try:
+                result, error = fn(), None
+            except Exception as exc:
+                log.warning("storage query failed: %s", type(exc).__name__)
+                result, error = None, exc
+            payload = {"done": done, "result": result, "error": error}
+            self._post(Event(_STORAGE_RESULT, "done", payload))
+
+        try:
+            self._storage.submit(task)
+        except RuntimeError as exc:  # the terminal is stopping: no storage thread any more
+            done(None, exc)
+
+    def observe_device_events(self, observer: Callable[[DeviceEvent], None]) -> None:
+        """Call `observer(event)` for every device event, on the device's worker thread."""
+        self._device_observers.append(observer)
 
     def tick(self) -> None:
         """Drive timeouts; call a few times a second."""
@@ -190,10 +232,59 @@ class Terminal:
             for device in self.devices.values():
                 device.stop()
             self._started = False
+        self.stop_speaking()
         self._storage.shutdown(wait=True)
+        self._lookups.shutdown(wait=False, cancel_futures=True)  # a lookup times out by itself
         if self.sync is not None:
             self.sync.stop()
         self.outbox.close()
+
+    # -- voice guidance (accessibility) -------------------------------------------------------
+    def attach_voice(self, voice: Any | None) -> None:
+        """Use `voice` (speak/stop/speaking, e.g. drivers.voice.EspeakVoice) for guidance."""
+        if self.voice is not None:
+            self.voice.stop()
+        self.voice = voice
+
+    def speak(self, text: str) -> bool:
+        """Read `text` aloud in the session's language and volume; False if there is no voice.
+
+        Personal data of the current citizen and number-like runs are removed first: guidance
+        reads titles and instructions only.
+        """
+        from kiosk.accessibility import ELDERLY_RATE_FACTOR, speakable
+
+        if self.voice is None or self.config.accessibility.voice == "off":
+            return False
+        for secret in sorted(self.flow.personal_strings(), key=len, reverse=True):
+            text = text.replace(secret, " ")
+        modes = self.flow.accessibility
+        rate = self.config.accessibility.voice_rate_wpm
+        if modes.get("elderly"):
+            rate = round(rate * ELDERLY_RATE_FACTOR)
+        self.voice.speak(
+            speakable(text),
+            language=self.flow.view.language,
+            volume=int(modes.get("volume", 70)),
+            rate_wpm=rate,
+        )
+        return True
+
+    def stop_speaking(self) -> None:
+        """Stop voice guidance now."""
+        if self.voice is not None:
+            self.voice.stop()
+
+    @property
+    def speaking(self) -> bool:
+        """True while voice guidance is playing."""
+        return self.voice is not None and bool(self.voice.speaking)
+
+    def _hush_on_new_screen(self, view: ViewState) -> None:
+        key = (view.screen, view.session)
+        if key != self._voice_key:
+            self._voice_key = key
+            self.stop_speaking()
 
     # -- FlowPorts (called by the flow on the owner's thread; never block) ------------------------
     def device_status(self, device_class: str) -> Any | None:
@@ -264,8 +355,37 @@ class Terminal:
         """Store the transaction on the storage thread; the flow hears back as an event."""
         self._storage.submit(self._enqueue, service_id, payload, personal)
 
+    def lookup(self, kind: str, holder_id: str, request: int) -> None:
+        """Ask the intake for the holder's `kind` ("enterprises", "certificates") off the GUI
+        thread; the answer is an ("intake", "lookup_result") event carrying `request`."""
+        self._lookups.submit(self._lookup, kind, holder_id, request)
+
+    def _lookup(self, kind: str, holder_id: str, request: int) -> None:
+        from kiosk.lookup import fetch  # requests is imported only when a lookup runs
+
+        intake = self.config.intake
+        base = self.config.terminal.state_dir
+        result = fetch(
+            intake.url,
+            kind,
+            holder_id,
+            token_path=None if intake.token_file is None else base / intake.token_file,
+            ca_bundle=None if intake.ca_bundle is None else base / intake.ca_bundle,
+            client_cert=None if intake.client_cert is None else base / intake.client_cert,
+            client_key=None if intake.client_key is None else base / intake.client_key,
+            connect_timeout_s=intake.connect_timeout_s,
+            read_timeout_s=min(intake.read_timeout_s, LOOKUP_READ_TIMEOUT_S),
+        )
+        self._post(Event("intake", "lookup_result", {"kind": kind, "request": request, **result}))
+
+    def record_rating(self, payload: dict[str, Any], personal: dict[str, Any]) -> None:
+        """Queue a 好差评 rating as its own transaction (storage thread; answers with an event)."""
+        self._storage.submit(self._enqueue_rating, payload, personal)
+
     def print(self, kind: str, transaction_id: str, document: Any) -> None:
         """Journal the print job, then hand it to the printer."""
+        for observer in list(self._print_observers):
+            observer(kind, transaction_id, document)
         self._storage.submit(self._print, kind, transaction_id, document)
 
     # -- worker-thread side ----------------------------------------------------------------------
@@ -276,6 +396,11 @@ class Terminal:
             wakeup()
 
     def _on_device_event(self, event: DeviceEvent) -> None:
+        for observer in list(self._device_observers):
+            try:
+                observer(event)
+            except Exception:
+                log.exception("device event observer failed")
         payload = dict(event.payload)
         if event.kind in ("printed", "print_failed"):
             payload.update(self._settle_print(event))
@@ -299,6 +424,19 @@ class Terminal:
                 {"transaction_id": done.transaction_id, "receipt_number": done.receipt_number},
             )
         )
+        if self.sync is not None:
+            self.sync.wake()
+
+    def _enqueue_rating(self, payload: dict[str, Any], personal: dict[str, Any]) -> None:
+        from kiosk.flow import RATING_SERVICE_ID
+
+        try:
+            done = self.outbox.enqueue(RATING_SERVICE_ID, payload, personal)
+        except OutboxError as exc:  # StorageFull included: the citizen has finished anyway
+            log.error("outbox: rating not stored: %s", type(exc).__name__)
+            self._post(Event("outbox", "rating_failed", {"reason": type(exc).__name__}))
+            return
+        self._post(Event("outbox", "rating_stored", {"transaction_id": done.transaction_id}))
         if self.sync is not None:
             self.sync.wake()
 
@@ -400,11 +538,25 @@ def build_terminal(
         calendar = load_calendar(calendar_layers(config.sources))
     terminal = Terminal(config, outbox=outbox, devices=devices, clock=clock, calendar=calendar)
     holder.append(terminal)
+    terminal.attach_voice(make_voice(config))
     # Without an intake URL the terminal stays honestly offline: online-only services show as
     # unavailable with that reason, everything else works and queues.
     if config.intake.url:
         terminal.sync = make_sync_worker(config, outbox, terminal)
     return terminal
+
+
+def make_voice(config: KioskConfig) -> Any | None:
+    """The voice guidance device of `[accessibility]`; None when off or not installed."""
+    if config.accessibility.voice == "off":
+        return None
+    from drivers.voice import EspeakVoice, VoiceUnavailable
+
+    try:
+        return EspeakVoice(rate_wpm=config.accessibility.voice_rate_wpm)
+    except VoiceUnavailable as exc:
+        log.warning("voice guidance unavailable: %s", exc)
+        return None
 
 
 def config_version(config: KioskConfig) -> str:

@@ -32,6 +32,7 @@ ERROR_KEYS: tuple[str, ...] = (
     "invalid.name",
     "invalid.number",
     "invalid.date",
+    "invalid.money",
 )
 
 # GB 11643-1999 (ISO 7064 MOD 11-2): weight of position i (1-based, from left) is 2^(18-i) mod 11.
@@ -147,6 +148,17 @@ def _date(value: str) -> str | None:
     return None
 
 
+_MONEY_RE = re.compile(r"^\d{1,10}(\.\d{1,2})?$")
+
+
+def _money(value: str) -> str | None:
+    """An amount in yuan or 10,000 yuan: up to 10 digits, 2 decimals, more than zero."""
+    value = value.strip()
+    if not _MONEY_RE.match(value) or float(value) <= 0:
+        return "invalid.money"
+    return None
+
+
 VALIDATORS: dict[str, Callable[[str], str | None]] = {
     "id_number": _id_number,
     "credit_code": _credit_code,
@@ -155,6 +167,7 @@ VALIDATORS: dict[str, Callable[[str], str | None]] = {
     "name": _name,
     "number": _number,
     "date": _date,
+    "money": _money,
 }
 
 

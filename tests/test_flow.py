@@ -30,6 +30,7 @@ def valid_value(field_type: str, choices: list[dict]) -> str:
         "credit_code": body + credit_code_check_char(body),
         "postal_code": "510000",
         "number": "100",
+        "money": "100",
         "date": "2026-01-05",
         "textarea": "路灯已经坏了三天，请尽快维修。",
     }.get(field_type, "示例内容")
@@ -37,6 +38,55 @@ def valid_value(field_type: str, choices: list[dict]) -> str:
 
 def on(screen: str) -> Callable[[ViewState], bool]:
     return lambda view: view.screen == screen
+
+
+# What the intake's lookups answer in these headless journeys (no intake here; the real one is
+# exercised in tests/test_services.py).
+LOOKUP_ITEMS = {
+    "enterprises": [
+        {
+            "credit_code": "91350100M000100Y43",
+            "name": "示例科技有限公司",
+            "type": "有限责任公司",
+            "legal_representative": SIM_NAME,
+            "registered_capital": "壹佰万元整",
+            "established_on": "2020年07月01日",
+            "term": "长期",
+            "address": "示例市示例路1号",
+            "scope": "技术服务",
+        }
+    ],
+    "certificates": [
+        {
+            "certificate_id": "DEMO-1",
+            "kind": "degree",
+            "title": "学士学位证书",
+            "issued_on": "2020-07-01",
+            "valid_until": None,
+        }
+    ],
+}
+
+
+def lookup_state(terminal: Terminal) -> str:
+    field = next((f for f in terminal.view.data.get("fields", []) if f["type"] == "lookup"), None)
+    return "" if field is None else str(field["lookup_state"])
+
+
+def answer_lookup(terminal: Terminal, service: Service) -> None:
+    """Stand in for the intake: let the real (offline) lookup fail, retry, and answer it."""
+    if service.lookup is None:
+        return
+    terminal.run_until(lambda v: lookup_state(terminal) == "failed")
+    assert terminal.view.message == "lookup.failed"
+    terminal.intent("lookup_retry")
+    assert lookup_state(terminal) == "loading"
+    request = terminal.flow._lookup_request
+    items = LOOKUP_ITEMS[service.lookup]
+    terminal.flow.on_event(
+        "intake", "lookup_result", {"request": request, "ok": True, "items": items}
+    )
+    terminal.run_until(lambda v: lookup_state(terminal) == "ready")
 
 
 def go_to_form(terminal: Terminal, service: Service) -> None:
@@ -49,22 +99,48 @@ def go_to_form(terminal: Terminal, service: Service) -> None:
         assert terminal.view.message == "idcard.insert"
         terminal.inject("idcard", "card_insert", "resident")
     terminal.run_until(on("fill_form"))
+    answer_lookup(terminal, service)
+
+
+COURIER_IDS = ("delivery", "courier_recipient", "courier_phone", "courier_region", "courier_detail")
 
 
 def fill_form(terminal: Terminal) -> None:
     for f in terminal.view.data["fields"]:
-        if f["readonly"]:
+        if f["readonly"] or f["id"] in COURIER_IDS:
             continue
-        terminal.intent("input", {"field": f["id"], "value": valid_value(f["type"], f["choices"])})
+        if f["type"] in ("lookup", "multi_choice"):
+            terminal.intent("input", {"field": f["id"], "value": f["choices"][0]["value"]})
+        elif f["type"] == "rows":
+            terminal.intent("row_add", {"field": f["id"]})
+            for c in f["columns"]:
+                value = valid_value(c["type"], [])
+                args = {"field": f["id"], "row": 0, "column": c["id"], "value": value}
+                terminal.intent("row_input", args)
+        else:
+            value = valid_value(f["type"], f["choices"])
+            terminal.intent("input", {"field": f["id"], "value": value})
+
+
+def fill_courier(terminal: Terminal) -> None:
+    """Choose courier on the form and give a (fictional) recipient in 广州市天河区."""
+    terminal.intent("input", {"field": "delivery", "value": "courier"})
+    terminal.intent("input", {"field": "courier_recipient", "value": "王小明"})
+    terminal.intent("input", {"field": "courier_phone", "value": "13800138000"})
+    terminal.intent("region", {"level": "province", "code": "440000"})
+    terminal.intent("region", {"level": "city", "code": "440100"})
+    terminal.intent("region", {"level": "district", "code": "440106"})
+    terminal.intent("input", {"field": "courier_detail", "value": "天河路1号示例大厦101室"})
 
 
 def complete(terminal: Terminal, service: Service) -> ViewState:
     go_to_form(terminal, service)
     fill_form(terminal)
+    if "courier" in service.delivery:
+        fill_courier(terminal)
     terminal.intent("next")
     assert terminal.view.screen == "review", terminal.view.data
     if "courier" in service.delivery:
-        terminal.intent("delivery", {"option": "courier"})
         assert terminal.view.data["delivery"] == "courier"
     terminal.intent("submit")
     view = terminal.run_until(on("rating"))
@@ -91,7 +167,8 @@ def test_every_service_journey(terminal: Terminal, config: KioskConfig, service_
     assert view.message is None
     assert view.data["printed"] is True
     receipt_number = view.data["receipt_number"]
-    items = terminal.outbox.items()
+    # The rating travels as its own transaction, referencing this one.
+    items = [i for i in terminal.outbox.items() if i.service_id != "kiosk.rating"]
     assert [i.receipt_number for i in items] == [receipt_number]
     item = items[0]
     assert item.service_id == service_id
@@ -319,6 +396,9 @@ def test_paper_out_mid_journey_keeps_the_transaction(
     jobs = terminal.outbox.print_jobs(terminal.outbox.items()[0].transaction_id)
     assert [(j["kind"], j["state"]) for j in jobs] == [("receipt", "failed")]
     terminal.intent("rate", {"score": 2})
+    assert terminal.view.data["stage"] == "reasons"  # a bad rating asks why
+    terminal.intent("rating_reason", {"value": "device_fault"})
+    terminal.intent("rate", {"score": 2, "confirm": True})
     done = terminal.run_until(on("done"))
     assert done.data["printed"] is False and done.data["receipt_number"] == number
     # With no paper, receipt services are unavailable to the next citizen.

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Q_ARG, QMetaObject, QPoint, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 
@@ -27,7 +27,9 @@ from .qt_support import QT_MARKS
 pytestmark = QT_MARKS
 
 PIN = "482913"
-SHOT = Path(__file__).resolve().parents[1] / "docs" / "screenshots" / "maintenance-devices.png"
+SUPER_PIN = "90817263"
+SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+SHOT = SHOTS / "maintenance-devices.png"
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +37,26 @@ def pin_hash() -> str:
     return hash_pin(PIN)
 
 
+@pytest.fixture(scope="module")
+def super_hash() -> str:
+    return hash_pin(SUPER_PIN)
+
+
+def screenshot(ui: KioskUi, name: str) -> QImage:
+    """Grab the window; with KIOSK_WRITE_SCREENSHOTS set, store it under docs/screenshots."""
+    pump(100)
+    image: QImage = ui.window.grabWindow()
+    assert not image.isNull()
+    if os.environ.get("KIOSK_WRITE_SCREENSHOTS"):
+        image.save(str(SHOTS / f"maintenance-{name}.png"))
+    return image
+
+
 @pytest.fixture
-def mterminal(tmp_path: Path, clock: FakeClock, pin_hash: str) -> Iterator[Terminal]:
+def mterminal(
+    tmp_path: Path, clock: FakeClock, pin_hash: str, super_hash: str
+) -> Iterator[Terminal]:
+    (tmp_path / "usb").mkdir()
     overlay = write_overlay(
         tmp_path / "conf.d",
         f"""
@@ -46,9 +66,14 @@ state_dir = "{tmp_path / "state"}"
 enabled = false
 [maintenance]
 max_failures = 3
+export_dir = "{tmp_path / "usb"}"
 [[maintenance.pins]]
 id = "tech01"
 hash = "{pin_hash}"
+[[maintenance.pins]]
+id = "sup01"
+role = "supervisor"
+hash = "{super_hash}"
 """,
     )
     term = build_terminal(
@@ -99,6 +124,32 @@ def click(ui: KioskUi, name: str) -> None:
     pump(20)
 
 
+def show_device(ui: KioskUi, device: str) -> None:
+    """Scroll the device list so that `device`'s card is in the middle."""
+    order = sorted(("idcard", "receipt", "licence", "camera"))
+    listing = find_item(ui.window, "maintenanceDevices")
+    assert listing is not None
+    QMetaObject.invokeMethod(
+        listing,
+        "positionViewAtIndex",
+        Q_ARG(int, order.index(device)),  # type: ignore[arg-type]
+        Q_ARG(int, 1),  # type: ignore[arg-type]  # ListView.Center
+    )
+    pump(30)
+
+
+def open_maintenance(ui: KioskUi, pin: str = PIN) -> None:
+    corner_taps(ui)
+    wait_until(lambda: visible(ui, "maintenancePinPad"), "PIN pad", 5)
+    type_pin(ui, pin)
+    wait_until(lambda: visible(ui, "maintenanceScreen"), "maintenance screen", 5)
+
+
+def text_of(ui: KioskUi, name: str) -> str:
+    item = find_item(ui.window, name)
+    return "" if item is None else str(item.property("text"))
+
+
 def corner_taps(ui: KioskUi, n: int = 5) -> None:
     point = QPoint(ui.window.width() - 20, 20)
     for _ in range(n):
@@ -135,6 +186,7 @@ def test_gesture_pin_and_screens(ui: KioskUi, ops: Operations, mterminal: Termin
     wait_until(lambda: visible(ui, "maintenanceScreen"), "maintenance screen", 5)
     assert ops.health.state().state == "maintenance"
     # Devices: every device with its status; a test sets the receipt printer's paper empty.
+    show_device(ui, "receipt")
     wait_until(lambda: visible(ui, "maintenanceDevice_receipt"), "receipt card", 5)
     click(ui, "maintenanceTest_receipt_paper_empty")
     wait_until(
@@ -183,3 +235,239 @@ def test_entry_waits_for_the_citizen(ui: KioskUi, mterminal: Terminal) -> None:
     assert not visible(ui, "maintenancePinPad")
     mterminal.intent("cancel")
     wait_until(lambda: visible(ui, "maintenancePinPad"), "PIN pad after the session", 5)
+
+
+def test_device_tests_previews_and_paper(ui: KioskUi, ops: Operations, tmp_path: Path) -> None:
+    open_maintenance(ui)
+    # Read a card: the simulator inserts one; the result shows masked.
+    show_device(ui, "idcard")
+    click(ui, "maintenanceFunctional_idcard")
+    wait_until(lambda: "测***" in text_of(ui, "maintenanceTestResult_idcard"), "masked read", 5)
+    result = text_of(ui, "maintenanceTestResult_idcard")
+    assert "110105********002X" in result and "测试样例" not in result
+    assert "11010519491231002X" not in str(ops.console.devices())
+    # The I/O ring of the reader shows the simulated read.
+    ring = find_item(ui.window, "maintenanceIo_idcard")
+    assert ring is not None and ring.height() > 0
+    # Receipt paper replaced: counted, shown, persisted.
+    show_device(ui, "receipt")
+    click(ui, "maintenancePaper_receipt")
+    wait_until(lambda: "换纸次数: 1" in text_of(ui, "maintenancePaperCount_receipt"), "count", 5)
+    assert ops.paper.snapshot()["receipt"]["count"] == 1
+    assert '"count": 1' in (tmp_path / "state" / "paper.json").read_text()
+    # Test receipt: printed, and its preview is what the printer gets.
+    click(ui, "maintenanceFunctional_receipt")
+    wait_until(lambda: visible(ui, "maintenancePrintPreview"), "receipt preview", 5)
+    image = find_item(ui.window, "maintenancePrintPreview")
+    wait_until(lambda: image.property("sourceSize").width() > 4, "preview image loaded", 5)
+    size = image.property("sourceSize")
+    assert size.width() > 300 and size.height() > 200  # 80 mm paper: 576 dots plus margins
+    wait_until(
+        lambda: (ops.console.test_result("receipt") or {}).get("state") == "ok", "printed", 5
+    )
+    screenshot(ui, "receipt-preview")
+    click(ui, "maintenancePreviewClose")
+    wait_until(lambda: not visible(ui, "maintenancePreview"), "preview closed", 5)
+    # Test A4 page: the PDF renderer's image.
+    show_device(ui, "licence")
+    click(ui, "maintenanceFunctional_licence")
+    wait_until(lambda: visible(ui, "maintenancePrintPreview"), "page preview", 5)
+    image = find_item(ui.window, "maintenancePrintPreview")
+    wait_until(lambda: image.property("sourceSize").width() > 4, "page image loaded", 5)
+    size = image.property("sourceSize")
+    assert abs(size.height() / size.width() - 297 / 210) < 0.02  # A4
+    wait_until(
+        lambda: (ops.console.test_result("licence") or {}).get("state") == "ok", "page printed", 5
+    )
+    screenshot(ui, "licence-preview")
+    click(ui, "maintenancePreviewClose")
+    # The simulated camera has no live picture: said so, nothing opens.
+    show_device(ui, "camera")
+    click(ui, "maintenanceFunctional_camera")
+    wait_until(lambda: "no preview" in text_of(ui, "maintenanceNotice"), "camera notice", 5)
+    assert not visible(ui, "maintenancePreview")
+
+
+def _silhouette_frame() -> tuple[Any, tuple[float, float, float, float], str]:
+    """A 640x480 camera frame with a drawn head and shoulders (obviously not a person)."""
+    import cv2
+    import numpy as np
+
+    frame = np.full((480, 640, 3), (214, 196, 176), np.uint8)  # BGR: a pale wall
+    cv2.ellipse(frame, (320, 470), (190, 110), 0, 180, 360, (120, 96, 70), -1)  # shoulders
+    cv2.ellipse(frame, (320, 220), (78, 100), 0, 0, 360, (150, 178, 214), -1)  # head
+    cv2.circle(frame, (292, 205), 8, (60, 50, 40), -1)
+    cv2.circle(frame, (348, 205), 8, (60, 50, 40), -1)
+    cv2.ellipse(frame, (320, 262), (26, 12), 0, 0, 180, (60, 60, 150), 3)
+    return frame, (242 / 640, 120 / 480, 156 / 640, 200 / 480), "preview"
+
+
+def test_camera_preview_shows_the_face_box(
+    ui: KioskUi, ops: Operations, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from drivers.camera.videosim import VideoSimCamera
+
+    # A camera that streams (the simulator's genuine clip) with real face detection, handing
+    # frames to the UI's preview as Terminal.set_camera_preview does.
+    camera = VideoSimCamera(lambda event: None)
+    camera.set_preview_listener(ui.camera_preview.on_frame)
+    camera.start()
+    stopped: list[bool] = []
+    monkeypatch.setattr(ops.console, "camera_preview", lambda s: camera.start_preview(s))
+
+    def stop() -> None:
+        stopped.append(True)
+        camera.stop_verification()
+
+    monkeypatch.setattr(ops.console, "stop_camera_preview", stop)
+    try:
+        open_maintenance(ui)
+        show_device(ui, "camera")
+        click(ui, "maintenanceFunctional_camera")
+        wait_until(lambda: visible(ui, "maintenancePreview"), "camera panel", 5)
+        wait_until(lambda: visible(ui, "maintenanceFaceBox"), "face box", 20)
+        box = find_item(ui.window, "maintenanceFaceBox")
+        assert box.width() > 50 and box.height() > 50
+        # For the documentation, no real face: a drawn silhouette and its box.
+        camera.stop_verification()
+        pump(200)
+        ui.camera_preview.on_frame(*_silhouette_frame())
+        pump(100)
+        screenshot(ui, "camera")
+        click(ui, "maintenancePreviewClose")
+        wait_until(lambda: not visible(ui, "maintenancePreview"), "camera closed", 5)
+        assert stopped == [True] and not ui.camera_preview.active
+    finally:
+        camera.stop()
+
+
+def test_logs_and_export(ui: KioskUi, ops: Operations, tmp_path: Path) -> None:
+    import logging
+
+    kiosk_log = logging.getLogger("kiosk")
+    level = kiosk_log.level
+    kiosk_log.setLevel(logging.INFO)
+    try:
+        open_maintenance(ui)
+        click(ui, "maintenanceTab_logs")
+        wait_until(lambda: visible(ui, "maintenanceLogList"), "log list", 5)
+        listing = find_item(ui.window, "maintenanceLogList")
+        wait_until(lambda: listing.property("count") > 0, "log lines", 5)
+        click(ui, "maintenanceExportLogs")
+        wait_until(lambda: "已导出" in text_of(ui, "maintenanceNotice"), "export done", 10)
+        bundles = list((tmp_path / "usb").glob("kiosk-logs-*.tar.gz"))
+        assert len(bundles) == 1
+        screenshot(ui, "logs")
+        # The stick is pulled: the export is refused with a clear message.
+        (tmp_path / "usb").rename(tmp_path / "usb-gone")
+        click(ui, "maintenanceExportLogs")
+        wait_until(lambda: "导出失败" in text_of(ui, "maintenanceNotice"), "refusal", 10)
+        assert "missing or not writable" in text_of(ui, "maintenanceNotice")
+    finally:
+        kiosk_log.setLevel(level)
+
+
+def test_restart_and_desktop_need_a_second_tap(ui: KioskUi, ops: Operations) -> None:
+    exits: list[int] = []
+    ui.maintenance.exit_app = exits.append
+    open_maintenance(ui)
+    click(ui, "maintenanceTab_system")
+    wait_until(lambda: visible(ui, "maintenanceSystem_restart"), "system screen", 5)
+    desktop = find_item(ui.window, "maintenanceSystem_desktop")
+    assert desktop is not None and not desktop.property("enabled")  # technician: no desktop
+    click(ui, "maintenanceSystem_restart")
+    wait_until(
+        lambda: text_of(ui, "maintenanceSystem_restart") == "再次点击确认", "armed button", 5
+    )
+    screenshot(ui, "system")
+    assert exits == []
+    click(ui, "maintenanceSystem_restart")
+    wait_until(lambda: exits == [75], "restart exit code", 5)
+    wait_until(lambda: not visible(ui, "maintenanceOverlay"), "maintenance closed", 5)
+    # A supervisor may leave to the desktop (exit code 76).
+    open_maintenance(ui, SUPER_PIN)
+    click(ui, "maintenanceTab_system")
+    wait_until(lambda: visible(ui, "maintenanceSystem_desktop"), "system screen", 5)
+    desktop = find_item(ui.window, "maintenanceSystem_desktop")
+    assert desktop.property("enabled")
+    click(ui, "maintenanceSystem_desktop")
+    click(ui, "maintenanceSystem_desktop")
+    wait_until(lambda: exits == [75, 76], "desktop exit code", 5)
+
+
+def _texts(item: Any) -> list[str]:
+    out, stack = [], [item]
+    while stack:
+        node = stack.pop()
+        text = node.property("text")
+        if isinstance(text, str) and text:
+            out.append(text)
+        stack.extend(node.childItems())
+    return out
+
+
+def test_real_drivers_io_on_screen_is_masked(
+    qapp: Any, tmp_path: Path, clock: FakeClock, pin_hash: str
+) -> None:
+    """The real SAM and ESC/POS drivers (against their simulators): the I/O boxes show frames
+    with the card data and the receipt text masked."""
+    from drivers.idcard.samsim import SamSimulator
+
+    sam = SamSimulator(transport="tcp", link=tmp_path / "ttySAM0").start()
+    overlay = write_overlay(
+        tmp_path / "conf.d",
+        f"""
+[terminal]
+state_dir = "{tmp_path / "state"}"
+[metrics]
+enabled = false
+[devices.idcard]
+backend = "sam"
+options = {{ url = "{sam.url}", poll_interval_s = 0.1 }}
+[devices.receipt]
+backend = "escpos_sim"
+[[maintenance.pins]]
+id = "tech01"
+hash = "{pin_hash}"
+""",
+    )
+    term = build_terminal(load_config([overlay]), sim=False, state_dir=tmp_path / "state")
+    term.start()
+    kiosk: KioskUi | None = None
+    try:
+        ops = Operations(term, state_dir=tmp_path / "state", clock=clock)
+        kiosk = build_ui(qapp, term, language="zh_CN", operations=ops)
+        kiosk.window.show()
+        pump(50)
+        open_maintenance(kiosk)
+        show_device(kiosk, "idcard")
+        click(kiosk, "maintenanceFunctional_idcard")
+        sam.inject("card_insert", "resident")
+        wait_until(
+            lambda: "测***" in text_of(kiosk, "maintenanceTestResult_idcard"), "masked read", 10
+        )
+        show_device(kiosk, "licence")
+        click(kiosk, "maintenanceFunctional_receipt")
+        wait_until(
+            lambda: (ops.console.test_result("receipt") or {}).get("state") == "ok", "printed", 10
+        )
+        click(kiosk, "maintenancePreviewClose")
+        show_device(kiosk, "idcard")
+        pump(1200)  # one refresh of the screen's figures
+        shown = "\n".join(
+            _texts(find_item(kiosk.window, "maintenanceIo_idcard"))
+            + _texts(find_item(kiosk.window, "maintenanceDevices"))
+        )
+        assert "aa aa aa 96 69" in shown and "bytes>" in shown  # frames, data masked
+        for secret in ("测试样例", "11010519491231002X", "19491231"):
+            assert secret not in shown
+        for encoding in ("utf-16-le", "utf-16-be", "gb18030"):
+            assert "测试样例".encode(encoding).hex(" ") not in shown
+            assert "11010519491231002X".encode(encoding).hex(" ") not in shown
+        assert "11010519491231002X".encode("ascii").hex(" ") not in shown
+        screenshot(kiosk, "devices")
+    finally:
+        if kiosk is not None:
+            kiosk.close()
+        term.stop()
+        sam.stop()

@@ -89,7 +89,8 @@ def test_scrape_after_a_session(
     assert value(after, "kiosk_ratings_total", score="5") == 1
     assert value(after, "kiosk_step_duration_seconds_count", screen="choose_service") == 2
     assert value(after, "kiosk_step_duration_seconds_sum", screen="choose_service") == 4
-    assert value(after, "kiosk_queue_depth") == 1  # stored, not yet sent: no sync worker here
+    # The application and its rating (its own transaction), stored, not yet sent: no sync worker.
+    assert value(after, "kiosk_queue_depth") == 2
     assert value(after, "kiosk_queue_oldest_age_seconds") >= 0
     assert value(after, "kiosk_device_up", device="receipt") == 0
     assert (

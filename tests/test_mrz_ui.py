@@ -49,7 +49,9 @@ def to_keypad(ui: KioskUi, config: Any) -> None:
     )
     tap(ui, "startButton")
     wait_until(lambda: ui.bridge.screen == "choose_service", "choose_service")
-    tap(ui, f"service_{service.id}")
+    # The catalogue is long: the service may sit below the fold of the list (clicked through
+    # the item); the keypad keys below must be on screen.
+    qt_tap(ui, f"service_{service.id}")
     wait_until(lambda: ui.bridge.screen == "identify", "identify")
     assert find_item(ui.window, "mrzPanel") is None  # the ID card comes first
     tap(ui, "travelDocumentButton")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import shutil
+import socket
 import subprocess
 import sys
 import zipfile
@@ -59,3 +63,308 @@ def test_wheel_carries_config_qml_and_translations(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert int(result.stdout.strip()) >= 8
+
+
+# -- packaging/ (issue 8): the unit, the session, the udev rules, the .deb layout ---------------
+PKG = ROOT / "packaging"
+SESSION = PKG / "session" / "kiosk-session"
+
+
+def unit_entries(path: Path) -> list[tuple[str, str, str]]:
+    """(section, key, value) of a systemd unit, in order (keys may repeat)."""
+    entries: list[tuple[str, str, str]] = []
+    section = ""
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("["):
+            assert line.endswith("]"), raw
+            section = line[1:-1]
+            continue
+        assert "=" in line, f"not KEY=value: {raw!r}"
+        key, value = line.split("=", 1)
+        assert key == key.strip() and key.isidentifier(), f"bad key {key!r}"
+        entries.append((section, key, value.strip()))
+    return entries
+
+
+def test_unit_declares_notify_watchdog_restart_and_hardening() -> None:
+    entries = unit_entries(PKG / "systemd" / "kiosk.service")
+    svc = {k: v for s, k, v in entries if s == "Service"}
+    assert {s for s, _, _ in entries} == {"Unit", "Service", "Install"}
+    assert svc["Type"] == "notify"
+    assert svc["NotifyAccess"] == "all"  # the pings come from `kiosk run`, a child of cage
+    assert 10 <= int(svc["WatchdogSec"]) <= 120
+    assert svc["Restart"] == "always"
+    assert svc["User"] == "kiosk"
+    assert svc["ExecStart"] == "/opt/kiosk/bin/kiosk-session"
+    assert svc["ProtectSystem"] == "strict"
+    assert "/var/lib/kiosk" in svc["ReadWritePaths"].split()
+    assert svc["StateDirectory"] == "kiosk"
+    assert svc["RuntimeDirectory"] == "kiosk" and svc["RuntimeDirectoryMode"] == "0700"
+    assert svc["RuntimeDirectoryPreserve"] == "restart"  # the freeze screenshot survives
+    for key in ("PrivateTmp", "NoNewPrivileges", "ProtectKernelModules", "RestrictSUIDSGID"):
+        assert svc[key] == "yes", key
+    assert svc["ProtectHome"] in {"yes", "read-only", "tmpfs"}
+    assert svc["CapabilityBoundingSet"] == ""
+    # What the app needs must stay allowed: devices, and the sockets of pcscd/cupsd/the intake.
+    assert svc.get("PrivateDevices", "no") == "no"
+    assert svc.get("PrivateNetwork", "no") == "no"
+    assert {"AF_UNIX", "AF_INET", "AF_INET6"} <= set(svc["RestrictAddressFamilies"].split())
+    assert "MemoryDenyWriteExecute" not in svc  # the QML JIT needs W+X pages
+    unit = {k: v for s, k, v in entries if s == "Unit"}
+    assert unit["StartLimitIntervalSec"] == "0"
+
+
+def test_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
+    analyze = shutil.which("systemd-analyze")
+    assert analyze, "systemd-analyze is missing (apt-get install systemd)"
+    text = (PKG / "systemd" / "kiosk.service").read_text(encoding="utf-8")
+    # The installed path does not exist on the build machine: point it at the repository's copy.
+    text = text.replace("/opt/kiosk/bin/kiosk-session", str(SESSION))
+    unit = tmp_path / "kiosk.service"
+    unit.write_text(text, encoding="utf-8")
+    result = subprocess.run(
+        [analyze, "verify", "--man=no", str(unit)], capture_output=True, text=True, timeout=60
+    )
+    complaints = [line for line in result.stderr.splitlines() if "kiosk.service" in line]
+    assert result.returncode == 0 and not complaints, result.stderr
+
+
+def test_journald_and_logind_dropins() -> None:
+    journal = dict((k, v) for s, k, v in unit_entries(PKG / "systemd" / "journald-kiosk.conf"))
+    assert journal["SystemMaxUse"].endswith("M") and int(journal["SystemMaxUse"][:-1]) <= 500
+    assert journal["Storage"] == "persistent"
+    login = dict((k, v) for s, k, v in unit_entries(PKG / "systemd" / "logind-kiosk.conf"))
+    assert login["NAutoVTs"] == "0" and login["ReserveVT"] == "0"  # no console to switch to
+
+
+# -- udev ----------------------------------------------------------------------------------------
+_UDEV_MATCH = {
+    "ACTION",
+    "SUBSYSTEM",
+    "SUBSYSTEMS",
+    "KERNEL",
+    "KERNELS",
+    "ATTR",
+    "ATTRS",
+    "ENV",
+    "DRIVER",
+    "DRIVERS",
+    "TAG",
+    "TAGS",
+    "DEVPATH",
+    "PROGRAM",
+    "RESULT",
+    "TEST",
+    "NAME",
+    "SYMLINK",
+}
+_UDEV_ASSIGN = {
+    "SYMLINK",
+    "GROUP",
+    "OWNER",
+    "MODE",
+    "TAG",
+    "ENV",
+    "RUN",
+    "GOTO",
+    "LABEL",
+    "OPTIONS",
+    "IMPORT",
+    "NAME",
+    "ATTR",
+}
+_UDEV_TOKEN = re.compile(
+    r'^(?P<key>[A-Z_]+)(\{(?P<attr>[^}]+)\})?(?P<op>==|!=|\+=|-=|:=|=)"(?P<value>[^"]*)"$'
+)
+
+
+def udev_rules(path: Path) -> list[list[dict[str, str]]]:
+    """Parse udev rules into tokens, failing on anything udev would reject."""
+    rules = []
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        tokens = []
+        for part in re.split(r',\s*(?=[A-Z_]+(?:\{[^}]*\})?(?:==|!=|\+=|-=|:=|=)")', line):
+            match = _UDEV_TOKEN.match(part.strip())
+            assert match, f"{path.name}:{number}: cannot parse {part!r}"
+            token = match.groupdict()
+            is_match = token["op"] in {"==", "!="}
+            allowed = _UDEV_MATCH if is_match else _UDEV_ASSIGN
+            assert token["key"] in allowed, f"{path.name}:{number}: {token['key']}{token['op']}"
+            tokens.append(token)
+        rules.append(tokens)
+    return rules
+
+
+def test_udev_rules_parse_and_name_every_device() -> None:
+    rules = udev_rules(PKG / "udev" / "70-kiosk.rules")
+    labels = {t["value"] for r in rules for t in r if t["key"] == "LABEL"}
+    gotos = {t["value"] for r in rules for t in r if t["key"] == "GOTO"}
+    assert gotos <= labels
+    links: dict[str, list[str]] = {}
+    for rule in rules:
+        if any(t["key"] in {"LABEL", "GOTO"} for t in rule):
+            continue
+        assert any(t["op"] in {"==", "!="} for t in rule), rule
+        assert any(t["key"] == "MODE" and t["value"] == "0660" for t in rule), rule  # never 0666
+        for t in rule:
+            if t["key"] == "SYMLINK":
+                assert t["op"] == "+="
+                subsystem = next(x["value"] for x in rule if x["key"] == "SUBSYSTEM")
+                links.setdefault(t["value"], []).append(subsystem)
+    assert set(links) == {"kiosk-idcard", "kiosk-receipt", "kiosk-camera"}
+    assert set(links["kiosk-idcard"]) == {"tty"}
+    assert set(links["kiosk-camera"]) == {"video4linux"}
+    # The common USB-serial adaptors of SAM readers are covered (CH340, CP210x, FTDI).
+    vendors = {
+        t["value"]
+        for rule in rules
+        if any(t["value"] == "kiosk-idcard" for t in rule)
+        for t in rule
+        if t["attr"] == "idVendor"
+    }
+    assert {"1a86", "10c4", "0403"} <= vendors
+
+
+# -- the session script ----------------------------------------------------------------------------
+def _fake_tools(tmp_path: Path, codes: list[int]) -> dict[str, str]:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "log"
+    (tmp_path / "codes").write_text("".join(f"{c}\n" for c in codes))
+    kiosk = bin_dir / "kiosk"
+    kiosk.write_text(
+        "#!/bin/sh\n"
+        f'echo "kiosk $* pid=${{WATCHDOG_PID-unset}} cursor=$KIOSK_HIDE_CURSOR" >>{log}\n'
+        f"code=$(head -n1 {tmp_path / 'codes'})\n"
+        f"sed -i 1d {tmp_path / 'codes'}\n"
+        'exit "${code:-99}"\n'
+    )
+    desktop = bin_dir / "fake-desktop"
+    desktop.write_text(f"#!/bin/sh\necho desktop >>{log}\nsleep 0.6\n")
+    for tool in (kiosk, desktop):
+        tool.chmod(0o755)
+    return {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "KIOSK_BIN": str(kiosk),
+        "KIOSK_DESKTOP": str(desktop),
+        "KIOSK_KEEPALIVE": f"{sys.executable} -m kiosk.watchdog keepalive",
+        "PYTHONPATH": str(ROOT),
+        "WATCHDOG_PID": "1",
+    }
+
+
+def _session(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(SESSION), *args], env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_session_restarts_on_75_leaves_to_desktop_on_76_and_ends_on_0(tmp_path: Path) -> None:
+    env = _fake_tools(tmp_path, [75, 76, 0])
+    notify = tmp_path / "notify.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as listener:
+        listener.bind(str(notify))
+        listener.settimeout(0.1)
+        env |= {"NOTIFY_SOCKET": str(notify), "WATCHDOG_USEC": "200000"}
+        result = _session(env, "--inner")
+        received = []
+        with contextlib.suppress(TimeoutError):
+            while True:
+                received.append(listener.recv(4096).decode())
+    assert result.returncode == 0, result.stderr
+    log = (tmp_path / "log").read_text().splitlines()
+    assert log == ["kiosk run pid=unset cursor=1"] * 2 + ["desktop", "kiosk run pid=unset cursor=1"]
+    # While the desktop was up, something kept systemd's watchdog fed.
+    assert "STATUS=desktop (maintenance)" in received
+    assert received.count("WATCHDOG=1") >= 2, received
+    assert "leaving to the desktop" in result.stderr
+
+
+def test_session_ends_with_a_crash_code_and_survives_a_missing_desktop(tmp_path: Path) -> None:
+    env = _fake_tools(tmp_path, [76, 3])
+    env["KIOSK_DESKTOP"] = ""
+    env["PATH"] = f"{tmp_path / 'bin'}:/nonexistent"  # no terminal emulator anywhere
+    env["KIOSK_BIN"] = str(tmp_path / "bin" / "kiosk")
+    # The fake kiosk needs head/sed: give it just those.
+    for tool in ("head", "sed", "sh", "dirname"):
+        os.symlink(shutil.which(tool) or f"/bin/{tool}", tmp_path / "bin" / tool)
+    result = _session(env, "--inner")
+    assert result.returncode == 3, result.stderr
+    assert len((tmp_path / "log").read_text().splitlines()) == 2
+    assert "no desktop" in result.stderr and "failed with status 3" in result.stderr
+
+
+def test_session_starts_cage_or_x11_without_a_way_out(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name in ("cage", "xinit"):
+        tool = bin_dir / name
+        tool.write_text(f'#!/bin/sh\necho "{name} $* rt=$XDG_RUNTIME_DIR" >{tmp_path / name}\n')
+        tool.chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "RUNTIME_DIRECTORY": "/run/kiosk"}
+    assert _session(env).returncode == 0
+    cage = (tmp_path / "cage").read_text().split()
+    # -d: no decorations; no -s: VT switching stays disabled.
+    assert cage[:3] == ["cage", "-d", "--"] and cage[4] == "--inner" and "-s" not in cage
+    assert cage[-1] == "rt=/run/kiosk"
+    assert _session(env | {"KIOSK_DISPLAY": "x11"}).returncode == 0
+    xinit = (tmp_path / "xinit").read_text()
+    for flag in ("-nocursor", "-novtswitch", "-nolisten tcp", "kiosk-xinitrc"):
+        assert flag in xinit
+    assert _session(env | {"KIOSK_DISPLAY": "vnc"}).returncode == 2
+
+
+# -- the .deb layout (fast: a stand-in wheel; tests/deb_install.py installs the real one) --------
+def test_deb_layout_control_and_conffiles(tmp_path: Path) -> None:
+    sys.path.insert(0, str(PKG))
+    try:
+        import build_deb
+    finally:
+        sys.path.remove(str(PKG))
+    wheel = tmp_path / "kiosk-0.0-py3-none-any.whl"
+    wheel.write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    tree = tmp_path / "tree"
+    build_deb.stage(tree, [wheel], "9.9.9", "amd64")
+    deb = tmp_path / "kiosk.deb"
+    subprocess.run(
+        ["dpkg-deb", "--root-owner-group", "--build", str(tree), str(deb)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    info = subprocess.run(
+        ["dpkg-deb", "-f", str(deb)], check=True, capture_output=True, text=True
+    ).stdout
+    assert "Package: kiosk\nVersion: 9.9.9\n" in info
+    for dep in ("python3-venv", "libpcsclite1", "pcscd", "fonts-noto-cjk", "libxkbcommon0"):
+        assert dep in info
+    listing = subprocess.run(
+        ["dpkg-deb", "-c", str(deb)], check=True, capture_output=True, text=True
+    ).stdout
+    for path in (
+        "./opt/kiosk/bin/kiosk",
+        "./opt/kiosk/bin/kiosk-session",
+        "./opt/kiosk/wheels/kiosk-0.0-py3-none-any.whl",
+        "./lib/systemd/system/kiosk.service",
+        "./lib/udev/rules.d/70-kiosk.rules",
+        "./etc/kiosk/terminal.toml",
+        "./etc/systemd/journald.conf.d/50-kiosk.conf",
+        "./usr/bin/kiosk -> /opt/kiosk/bin/kiosk",
+    ):
+        assert path in listing, path
+    assert "./var/lib/kiosk" not in listing  # created by postinst, owned by the kiosk user
+    conffiles = (tree / "DEBIAN" / "conffiles").read_text().split()
+    assert "/etc/kiosk/terminal.toml" in conffiles and "/etc/kiosk/session.env" in conffiles
+    postinst = (tree / "DEBIAN" / "postinst").read_text()
+    assert "--no-index" in postinst and '"kiosk==9.9.9"' in postinst
+    assert "adduser --system" in postinst
+    # The shipped terminal file is valid on its own (what a technician starts from).
+    from kiosk.config import load_config
+
+    assert load_config([tree / "etc/kiosk/terminal.toml"]).terminal.id == "KIOSK-UNSET-001"

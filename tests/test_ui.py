@@ -85,6 +85,16 @@ def test_whole_journey_by_taps(ui: KioskUi, terminal: Any) -> None:
 
     options = ui.bridge.data["delivery_options"]
     tap(ui, f"delivery_{options[-1]}")
+    if options[-1] == "courier":
+        # Free courier needs the recipient's address: the flow goes back to the form for it.
+        wait_screen(ui, "fill_form")
+        assert ui.bridge.message == "courier.details_needed"
+        tap(ui, "field_courier_region_province")
+        for code in ("440000", "440100", "440106"):
+            tap(ui, f"region_{code}")
+        item(ui, "field_courier_detail").setProperty("text", "天河路1号示例大厦101室")
+        tap(ui, "nextButton")
+        wait_screen(ui, "review")
     wait_until(lambda: ui.bridge.data["delivery"] == options[-1], "delivery chosen")
     tap(ui, "submitButton")
     wait_screen(ui, "rating")

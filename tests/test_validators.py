@@ -179,6 +179,7 @@ def test_every_error_key_is_declared() -> None:
         "name": ["x"],
         "number": ["x"],
         "date": ["x"],
+        "money": ["x"],
     }
     assert set(samples) == set(VALIDATORS)
     produced = {validate(name, v) for name, values in samples.items() for v in values}
@@ -196,3 +197,10 @@ def test_masks() -> None:
     assert mask_phone("13800138000") == "138****8000"
     assert mask_name("张三") == "张*"
     assert mask_name("阿卜杜拉·艾力") == "阿******"
+
+
+def test_money() -> None:
+    for good in ("50", "12.5", "0.01", "9999999999.99"):
+        assert validate("money", good) is None, good
+    for bad in ("0", "0.00", "-1", "1.555", "1,000", "12345678901", "", "五十"):
+        assert validate("money", bad) == "invalid.money", bad

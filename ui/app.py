@@ -91,6 +91,8 @@ class FlowBridge(QObject):
     languageChanged = Signal()
     sessionChanged = Signal()
     centreNameChanged = Signal()
+    accessibilityChanged = Signal()
+    speakingChanged = Signal()
     # Emitted from device worker threads; the queued connection lands it on the GUI thread.
     _wakeup = Signal()
 
@@ -105,6 +107,8 @@ class FlowBridge(QObject):
         self._language = view.language
         self._session = view.session
         self._centre_name = str(self._data.get("centre_name", ""))
+        self._accessibility: dict[str, Any] = _plain(getattr(view, "accessibility", {}))
+        self._speaking = False
         self._language_hooks: list[Callable[[str], None]] = []
         self._wakeup.connect(self._process_events, Qt.ConnectionType.QueuedConnection)
         terminal.subscribe(self._on_view)
@@ -138,6 +142,12 @@ class FlowBridge(QObject):
     def _get_centre_name(self) -> str:
         return self._centre_name
 
+    def _get_accessibility(self) -> dict[str, Any]:
+        return self._accessibility
+
+    def _get_speaking(self) -> bool:
+        return self._speaking
+
     screen = Property(str, _get_screen, notify=screenChanged)
     # A type name string is how PySide6 spells QVariantMap; its stubs only allow a type.
     data = Property("QVariantMap", _get_data, notify=dataChanged)  # type: ignore[arg-type]
@@ -146,12 +156,42 @@ class FlowBridge(QObject):
     language = Property(str, _get_language, notify=languageChanged)
     session = Property(int, _get_session, notify=sessionChanged)
     centreName = Property(str, _get_centre_name, notify=centreNameChanged)
+    # Modes (elderly, contrast, low_reach), voice volume and the reach band (kiosk.flow).
+    accessibility = Property(
+        "QVariantMap",  # type: ignore[arg-type]
+        _get_accessibility,
+        notify=accessibilityChanged,
+    )
+    speaking = Property(bool, _get_speaking, notify=speakingChanged)
 
     # -- QML -> terminal ----------------------------------------------------------------------
     @Slot(str, "QVariantMap")
     def intent(self, name: str, payload: Mapping[str, Any]) -> None:
         """Forward a citizen's action to the terminal (GUI thread)."""
         self._terminal.intent(name, dict(payload or {}))
+
+    @Slot(str)
+    def toggleSpeech(self, text: str) -> None:
+        """The read-aloud button: speak `text`, or stop if guidance is already playing."""
+        if self._speaking:
+            self.stopSpeech()
+            return
+        speak = getattr(self._terminal, "speak", None)
+        if speak is not None and speak(text):
+            self._set_speaking(True)
+
+    @Slot()
+    def stopSpeech(self) -> None:
+        """Stop voice guidance."""
+        stop = getattr(self._terminal, "stop_speaking", None)
+        if stop is not None:
+            stop()
+        self._set_speaking(False)
+
+    def _set_speaking(self, value: bool) -> None:
+        if value != self._speaking:
+            self._speaking = value
+            self.speakingChanged.emit()
 
     # -- Python side --------------------------------------------------------------------------
     @property
@@ -181,6 +221,8 @@ class FlowBridge(QObject):
         # Draining here too means a lost wakeup costs at most one tick, never a stuck screen.
         self._terminal.process_events()
         self._terminal.tick()
+        if self._speaking and not getattr(self._terminal, "speaking", False):
+            self._set_speaking(False)  # the utterance ended (or a new screen stopped it)
 
     def _on_view(self, view: Any) -> None:
         changed: list[SignalInstance] = []
@@ -209,6 +251,10 @@ class FlowBridge(QObject):
             self._countdown = countdown
             changed.append(self.countdownChanged)
         # The screen goes last so a new page is created with its data already in place.
+        access = _plain(getattr(view, "accessibility", {}))
+        if access != self._accessibility:
+            self._accessibility = access
+            changed.append(self.accessibilityChanged)
         if view.screen != self._screen:
             self._screen = view.screen
             changed.append(self.screenChanged)
@@ -263,6 +309,9 @@ class KioskUi:
         if language in LANGUAGES and language != terminal.view.language:
             terminal.intent("language", {"lang": language})
         self.engine.rootContext().setContextProperty("bridge", self.bridge)
+        from ui.nightblank import display_settings  # night blanking (issue 8)
+
+        self.engine.rootContext().setContextProperty("displaySettings", display_settings(terminal))
         from ui.camera_preview import attach_camera_preview  # live face-check preview (issue 5)
 
         self.camera_preview = attach_camera_preview(self.engine, terminal)
@@ -273,7 +322,9 @@ class KioskUi:
         if operations is not None:  # kiosk.operations.Operations: maintenance mode (issue 7)
             from ui.maintenance import MaintenanceBridge
 
-            self.maintenance = MaintenanceBridge(operations)
+            self.maintenance = MaintenanceBridge(
+                operations, engine=self.engine, camera_preview=self.camera_preview
+            )
             self.engine.rootContext().setContextProperty("maintenance", self.maintenance)
         width, height = SIZES[orientation]
         self.engine.setInitialProperties({"width": width, "height": height})
@@ -383,6 +434,12 @@ def run_app(
             metrics: dict[str, Any] = {}
             try:
                 shots = run_tour(app, ui.engine, terminal, screenshot_tour, metrics=metrics)
+                # Accessibility variants (docs/accessibility.md): elderly mode by default.
+                for variant in os.environ.get("KIOSK_TOUR_VARIANTS", "elderly").split(","):
+                    if variant.strip():
+                        shots += run_tour(
+                            app, ui.engine, terminal, screenshot_tour, variant=variant.strip()
+                        )
             except TourError as exc:
                 print(f"screenshot tour failed: {exc}", file=sys.stderr)
                 return 1
@@ -394,6 +451,9 @@ def run_app(
             return 0
         if os.environ.get("KIOSK_EXIT_AFTER_FIRST_FRAME"):  # ./run bench: cold start
             ui.window.frameSwapped.connect(_report_first_frame, Qt.ConnectionType.QueuedConnection)
+        from ui.watchdog import attach_watchdog  # systemd READY/WATCHDOG from the GUI (issue 8)
+
+        app.aboutToQuit.connect(attach_watchdog(app, ui.window, ui.bridge).stop)
         if windowed:
             ui.window.show()
         else:

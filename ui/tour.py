@@ -30,8 +30,16 @@ SAMPLE_VALUES = {
     "postal_code": "200120",
     "number": "1",
     "date": "2024-01-31",
+    "money": "50",
 }
 INVALID_PHONE = "1234"
+# Accessibility variants of the tour (docs/accessibility.md): the modes switched on at the
+# attract screen, as a citizen would, and kept for the journey; shots are named NN-screen-<v>.png.
+VARIANT_MODES: dict[str, dict[str, bool]] = {
+    "elderly": {"elderly": True},
+    "contrast": {"contrast": True},
+    "low-reach": {"low_reach": True},
+}
 
 
 class TourError(RuntimeError):
@@ -117,6 +125,10 @@ class TourDriver:
             raise TourError(f"no visible item {name!r} on screen {self.screen!r}")
         return found
 
+    def find(self, name: str) -> QQuickItem | None:
+        """The visible item called `name`, None if there is none (popups included)."""
+        return find_item(self.window, name)
+
     def wait_item(self, name: str) -> QQuickItem:
         """Wait until a visible item called `name` exists and return it."""
         found: list[QQuickItem] = []
@@ -179,10 +191,16 @@ def _fill_form(driver: TourDriver, fields: list[dict[str, Any]], *, invalid_phon
         if f.get("readonly"):
             continue
         kind = str(f.get("type", "text"))
-        if kind == "choice":
+        if kind in ("choice", "multi_choice"):
             choices = f.get("choices") or []
             if choices:
                 driver.click(f"field_{f['id']}_{choices[0]['value']}")
+            continue
+        if kind == "rows":
+            driver.click(f"field_{f['id']}_add")
+            for c in f.get("columns") or []:
+                sample = SAMPLE_VALUES.get(str(c.get("type")), SAMPLE_VALUES["text"])
+                driver.type_text(f"field_{f['id']}_0_{c['id']}", sample[: int(c["max_length"])])
             continue
         value = SAMPLE_VALUES.get(kind, SAMPLE_VALUES["text"])
         if kind == "phone" and invalid_phone:
@@ -191,6 +209,139 @@ def _fill_form(driver: TourDriver, fields: list[dict[str, Any]], *, invalid_phon
         if max_length:
             value = value[:max_length]
         driver.type_text(f"field_{f['id']}", value)
+
+
+class _StandIn:
+    """The terminal's ports with `lookup` answered by the tour (no intake in a demo)."""
+
+    def __init__(self, terminal: Any, lookup: Callable[[str, str, int], None]) -> None:
+        self._terminal = terminal
+        self.lookup = lookup
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._terminal, name)
+
+
+def _choose(driver: TourDriver, terminal: Any, service_id: str, variant: str) -> bool:
+    """Start a session and choose `service_id` (through the flow: the catalogue's layout is
+    not what these shots are about); False when the service is not configured or available."""
+    if variant:  # modes end with each session: switch them on again, as a citizen would
+        terminal.intent("accessibility", VARIANT_MODES[variant])
+    driver.tap("startButton", "choose_service")
+    services = {s.get("id"): s for s in driver.bridge.property("data").get("services", [])}
+    if not services.get(service_id, {}).get("available"):
+        terminal.intent("cancel", {})
+        driver.wait_screen("attract")
+        return False
+    terminal.intent("choose_service", {"service_id": service_id})
+    if driver.wait_screen("identify", "fill_form") == "identify":
+        terminal.inject("idcard", "card_insert", "resident")
+    driver.wait_screen("fill_form")
+    return True
+
+
+def _services_tour(
+    driver: TourDriver, terminal: Any, shot: Callable[..., None], settle_ms: int, variant: str
+) -> None:
+    """Issue 9 screens: courier details and region picker, a bad rating's reasons, and a 12345
+    work order's done screen with its tracking QR code."""
+    if _choose(driver, terminal, "no_criminal_record", variant):
+        fields = list(driver.bridge.property("data").get("fields", []))
+        _fill_form(driver, [f for f in fields if f.get("id") != "delivery"], invalid_phone=False)
+        driver.click("field_delivery_courier")
+        wait_until(
+            lambda: driver.find("field_courier_region_province") is not None, "courier fields"
+        )
+        for field_id, value in COURIER_SAMPLE.items():
+            driver.type_text(f"field_{field_id}", value)
+        driver.click("field_courier_region_province")
+        driver.click(f"region_{COURIER_REGION[0]}")
+        driver.wait_item(f"region_{COURIER_REGION[1]}")
+        driver.click(f"region_{COURIER_REGION[1]}")
+        driver.wait_item(f"region_{COURIER_REGION[2]}")
+        shot("region-picker", both=False)
+        driver.click(f"region_{COURIER_REGION[2]}")
+        last = f"region_{COURIER_REGION[2]}"
+        wait_until(lambda: driver.find(last) is None, "the region picker to close")
+        driver.item("field_courier_detail").forceActiveFocus()
+        shot("courier-form", both=False)  # landscape: the keyboard hides most of the form
+        driver.tap("nextButton", "review")
+        shot("review-courier")
+        driver.click("submitButton")
+        driver.wait_screen("rating")
+        driver.click("rate_2")
+        driver.wait_item("reason_slow")
+        driver.click("reason_slow")
+        driver.click("reason_unclear")
+        shot("rating-reasons")
+        driver.tap("ratingSubmit", "done")
+        shot("done-courier", both=False)
+        driver.tap("finishButton", "attract")
+    if _choose(driver, terminal, "enterprise_opening", variant):
+        fields = list(driver.bridge.property("data").get("fields", []))
+        _fill_form(driver, [f for f in fields if f.get("id") != "delivery"], invalid_phone=False)
+        driver.click("field_business_scope_software")
+        driver.click("field_seals_finance")
+        driver.click("field_shareholders_add")
+        driver.type_text("field_shareholders_1_name", "王芳")
+        driver.type_text("field_shareholders_1_id_number", SECOND_SHAREHOLDER_ID)
+        driver.type_text("field_shareholders_1_contribution", "20")
+        driver.type_text("field_shareholders_0_contribution", "30")
+        driver.item("field_shareholders_1_contribution").forceActiveFocus()
+        shot("enterprise-form", both=False)
+        driver.tap("nextButton", "review", "fill_form")
+        if driver.screen == "review":
+            shot("review-enterprise", both=False)
+            driver.click("submitButton")
+            driver.wait_screen("rating")
+            driver.tap("rate_5", "done")
+            shot("done-enterprise", both=False)
+        else:
+            log.warning(
+                "tour: the enterprise form was refused: %s", driver.bridge.property("message")
+            )
+            terminal.intent("cancel", {})
+        if driver.screen != "attract":
+            driver.tap("finishButton", "attract")
+    # Licence self-print: this terminal has no intake, so the lookup fails (shot), then the tour
+    # stands in for the intake with fictional enterprises (shot of the list).
+    before = terminal.connectivity()
+    terminal.set_connectivity("online")
+    if _choose(driver, terminal, "licence_selfprint", variant):
+        wait_until(lambda: driver.find("lookupRetry") is not None, "the lookup to fail")
+        shot("lookup-failed", both=False)
+        flow = terminal.flow
+
+        def stand_in(kind: str, holder_id: str, request: int) -> None:
+            answer = {"request": request, "ok": True, "items": DEMO_ENTERPRISES}
+            flow.on_event("intake", "lookup_result", answer)
+
+        flow.ports = _StandIn(terminal, stand_in)
+        try:
+            driver.click("lookupRetry")
+        finally:
+            flow.ports = terminal
+        driver.wait_item("field_credit_code_91350100M000100Y43")
+        driver.click("field_credit_code_91350100M000100Y43")
+        shot("lookup-enterprises", both=False)
+        terminal.intent("cancel", {})
+        driver.wait_screen("attract")
+    terminal.set_connectivity(before)
+    if _choose(driver, terminal, "hotline_help", variant):
+        fields = list(driver.bridge.property("data").get("fields", []))
+        _fill_form(driver, fields, invalid_phone=False)
+        content = next((f for f in fields if f.get("type") == "textarea"), None)
+        if content is not None:
+            driver.type_text(f"field_{content['id']}", HELP_SAMPLE)
+            driver.item(f"field_{content['id']}").forceActiveFocus()
+        shot("work-order-form", both=False)
+        driver.tap("nextButton", "review")
+        driver.click("submitButton")
+        driver.wait_screen("rating")
+        driver.tap("rate_5", "done")
+        shot("done-work-order")
+        driver.tap("finishButton", "attract")
+    pump(settle_ms)
 
 
 SHOT_ORDER = (
@@ -207,7 +358,35 @@ SHOT_ORDER = (
     "rating",
     "done",
     "countdown",
+    # Issue 9 services (appended: the numbers above stay stable).
+    "courier-form",
+    "region-picker",
+    "review-courier",
+    "rating-reasons",
+    "done-courier",
+    "work-order-form",
+    "done-work-order",
+    "enterprise-form",
+    "review-enterprise",
+    "done-enterprise",
+    "lookup-failed",
+    "lookup-enterprises",
 )
+# What the tour's stand-in for the intake answers to the licence self-print lookup (fictional).
+DEMO_ENTERPRISES = [
+    {"credit_code": "91350100M000100Y43", "name": "示例科技有限公司"},
+    {"credit_code": "91350100MA00000002", "name": "样例贸易有限公司"},
+]
+# Fictional courier recipient for the services tour (广州市天河区: a real district, no one's
+# real address).
+COURIER_SAMPLE = {
+    "courier_recipient": "李明",
+    "courier_phone": "13800138000",
+    "courier_detail": "示例路1号示例大厦101室",
+}
+COURIER_REGION = ("440000", "440100", "440106")
+SECOND_SHAREHOLDER_ID = "110105198001010016"  # made up, with a valid check character
+HELP_SAMPLE = "小区路灯坏了一周，晚上出行不便，请协调维修。"
 
 
 def run_tour(
@@ -219,8 +398,13 @@ def run_tour(
     settle_ms: int = SETTLE_MS,
     landscape_copies: bool = True,
     metrics: dict[str, Any] | None = None,
+    variant: str = "",
 ) -> list[Path]:
-    """Drive a full journey, saving NN-screen.png (and NN-screen-landscape.png) in `out_dir`."""
+    """Drive a full journey, saving NN-screen.png (and NN-screen-landscape.png) in `out_dir`.
+
+    `variant` (a key of VARIANT_MODES) switches accessibility modes on first and names the
+    shots NN-screen-<variant>.png and NN-screen-landscape-<variant>.png.
+    """
     driver = TourDriver(engine, terminal)
     window = driver.window
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -232,7 +416,8 @@ def run_tour(
         pump(settle_ms)
         # Stable numbers per screen, so README links survive a tour that skips a screen.
         base = name.removesuffix("-landscape")
-        path = out_dir / f"{SHOT_ORDER.index(base) + 1:02d}-{name}.png"
+        suffix = f"-{variant}" if variant else ""
+        path = out_dir / f"{SHOT_ORDER.index(base) + 1:02d}-{name}{suffix}.png"
         if not window.grabWindow().save(str(path)):
             raise TourError(f"could not write {path}")
         shots.append(path)
@@ -254,6 +439,8 @@ def run_tour(
     driver.wait_screen("attract")
     if driver.bridge.property("language") != "zh_CN":
         terminal.intent("language", {"lang": "zh_CN"})
+    if variant:
+        terminal.intent("accessibility", VARIANT_MODES[variant])
     shot("attract")
 
     driver.tap("startButton", "choose_service")
@@ -335,6 +522,7 @@ def run_tour(
         preview(terminal.view)
 
     driver.tap("finishButton", "attract")
+    _services_tour(driver, terminal, shot, settle_ms, variant)
     if metrics is not None:
         metrics["taps_ms"] = list(driver.latencies_ms)
     log.info("tour: %d screenshots in %s", len(shots), out_dir)

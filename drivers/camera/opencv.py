@@ -96,6 +96,9 @@ class FrameSource:
             capture.release()
 
 
+_IO_STATS_EVERY_S = 10.0  # frame statistics into the I/O ring this often
+
+
 class OpencvCamera(Camera):
     """A camera read through OpenCV, with face verification and a head-turn challenge."""
 
@@ -142,6 +145,40 @@ class OpencvCamera(Camera):
         Called on the camera's worker thread; the frame is only lent (copy it to keep it).
         """
         self._preview = listener
+
+    def start_preview(self, seconds: float) -> None:
+        """Maintenance mode: hand frames and the detected face box to the preview listener for
+        `seconds`, without verifying anyone; `stop_verification()` ends it early."""
+        with self._token_lock:
+            token = next(self._tokens)
+        self._submit(lambda: self._preview_task(token, seconds))
+
+    def _preview_task(self, token: int, seconds: float) -> None:
+        cancelled = _Cancelled(self, token)
+        deadline = time.monotonic() + seconds
+        seq, shown = 0, 0
+        self.io.note(f"maintenance preview for {seconds:.0f} s")
+        try:
+            while time.monotonic() < deadline and not cancelled():
+                got = self._wait_frame(seq, cancelled)
+                if got is None:
+                    break
+                frame, seq = got
+                box = None
+                models = self._models
+                if models is not None:
+                    faces = models.detect(frame)
+                    if faces:
+                        best = max(faces, key=lambda b: b.width * b.height)
+                        box = best.normalised(frame.shape[1], frame.shape[0])
+                listener = self._preview
+                if listener is not None:
+                    listener(frame, box, "preview")
+                shown += 1
+        except DeviceTimeout:
+            self.io.note("maintenance preview: no frames")
+            return
+        self.io.note(f"maintenance preview ended: {shown} frames")
 
     @property
     def models_ready(self) -> bool:
@@ -213,6 +250,8 @@ class OpencvCamera(Camera):
         while self._running.is_set():
             source = self._make_source()
             if not source.open():
+                if self._source_state != "missing":
+                    self.io.note("open failed: source not found")
                 with self._frame_lock:
                     self._source_state = "missing"
                     self._frame_lock.notify_all()
@@ -222,11 +261,23 @@ class OpencvCamera(Camera):
             self._source = source
             with self._frame_lock:
                 self._source_state = "streaming"
+            self.io.note("opened")
+            stats_at, stats_frames = time.monotonic(), 0
             try:
                 while self._running.is_set():
                     frame = source.read()
                     if frame is None:
                         break
+                    stats_frames += 1
+                    if stats_frames == 1 or time.monotonic() - stats_at >= _IO_STATS_EVERY_S:
+                        # Frame statistics only: images never go into the I/O ring.
+                        span = max(1e-3, time.monotonic() - stats_at)
+                        self.io.note(
+                            f"frames {stats_frames} in {span:.1f} s"
+                            f" ({stats_frames / span:.1f} fps), {frame.shape[1]}x{frame.shape[0]}"
+                        )
+                        if stats_frames > 1:
+                            stats_at, stats_frames = time.monotonic(), 0
                     with self._frame_lock:
                         self._frame = frame
                         self._frame_seq += 1
@@ -242,6 +293,7 @@ class OpencvCamera(Camera):
                     self._source_state = "failed"
                     self._frame_lock.notify_all()
                 self._post_status()
+                self.io.note("source lost; reopening")
                 self._log.info("camera source lost; reopening")
                 self._halt.wait(self._reconnect_s)
 

@@ -94,4 +94,5 @@ class SimulatedCamera(Camera):
             raise DeviceTimeout("no frames")
         outcome, self._next_outcome = self._next_outcome or self._outcome, None
         self.verifications += 1
+        self.io.note(f"verification (simulated): {outcome}")
         return OUTCOMES[outcome]

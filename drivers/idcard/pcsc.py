@@ -210,7 +210,15 @@ class PcscDocumentReader(MrzKeyHolder, IdCardReader):
     def _transmit(self, hcard: Any, proto: int, apdu: bytes) -> bytes:
         if self._stop_pending:
             raise DeviceTimeout("stopping")
+        # The command header in full; command data (MRZ-derived cryptograms, wrapped APDUs)
+        # only by length, except SELECT by AID. Answers: only the status word.
+        plain = apdu[1:3] == b"\xa4\x04"
+        self.io.record("out", apdu, head=None if plain or len(apdu) <= 5 else 5)
         hr, response = scard.SCardTransmit(hcard, proto, list(apdu))
+        if hr == scard.SCARD_S_SUCCESS:
+            self.io.record("in", bytes(response), head=0, tail=min(2, len(response)))
+        else:
+            self.io.note(f"SCardTransmit {hr & 0xFFFFFFFF:08X}")
         if hr != scard.SCARD_S_SUCCESS:
             if hr in _REMOVED:
                 raise CardError("media_removed")

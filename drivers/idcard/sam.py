@@ -37,6 +37,9 @@ _PORT_ERRORS = (serial.SerialException, OSError, termios.error)
 _READ_SLICE_S = 0.02  # serial read timeout: how often a waiting read looks at stop requests
 
 
+_PLAIN_ANSWERS = frozenset({sf.CMD_SAM_STATUS, sf.CMD_SAM_RESET, sf.CMD_FIND_CARD})
+
+
 class _LineLost(DeviceError):
     """The port went away (unplugged, socket closed)."""
 
@@ -149,6 +152,8 @@ class SamCardReader(IdCardReader):
             raise _LineLost("port closed")
         attempts = 1 + (self._retries if retries is None else retries)
         frame = sf.command(cmd)
+        # Only the reader's own answers (SAM status, reset, find) are free of card data.
+        personal = cmd not in _PLAIN_ANSWERS
         last: Exception | None = None
         for _ in range(attempts):
             self._assembler.reset()
@@ -158,8 +163,11 @@ class SamCardReader(IdCardReader):
             except _PORT_ERRORS as exc:
                 raise _LineLost(type(exc).__name__) from None
             self._bytes_out += len(frame)
+            self.io.record("out", frame, note=f"cmd {cmd[0]:02X} {cmd[1]:02X}")
             try:
-                answer = self._receive(self._response_timeout if timeout is None else timeout)
+                answer = self._receive(
+                    self._response_timeout if timeout is None else timeout, personal=personal
+                )
             except _BadFrame as exc:
                 last = exc
                 self._log.debug("corrupt answer to %02X %02X: %s", cmd[0], cmd[1], exc)
@@ -170,7 +178,7 @@ class SamCardReader(IdCardReader):
             return answer
         raise last if last is not None else _BadFrame("no attempt")
 
-    def _receive(self, timeout: float) -> sf.Response:
+    def _receive(self, timeout: float, *, personal: bool = True) -> sf.Response:
         deadline = time.monotonic() + timeout
         while True:
             if self._stop_pending:
@@ -188,7 +196,15 @@ class SamCardReader(IdCardReader):
             self._bytes_in += len(data)
             for item in self._assembler.feed(data):
                 if isinstance(item, sf.FrameError):
+                    self.io.note(f"bad frame: {item.kind}")
                     raise _BadFrame(item.kind)
+                # Header, length and SW1-SW3 in full; card data (and its checksum) masked.
+                self.io.record(
+                    "in",
+                    sf.encode_frame(item),
+                    head=len(sf.HEADER) + 5 if personal else None,
+                    note=f"status {item[2]:02X}" if len(item) > 2 else "short",
+                )
                 try:
                     return sf.Response.parse(item)
                 except sf.FrameError as exc:

@@ -194,5 +194,7 @@ class SimulatedIdCardReader(MrzKeyHolder, IdCardReader):
                 self._denied = True
                 raise CardError("access_denied")
         if isinstance(outcome, str):
+            self.io.note(f"read failed (simulated): {outcome}")
             raise CardError(outcome)
+        self.io.note(f"read {outcome.card_type} card (simulated)")
         return outcome

@@ -19,12 +19,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from drivers.base import DeviceNotFound, DeviceTimeout, OperationFailed
+from drivers.base import DeviceNotFound, DeviceTimeout, IoRing, OperationFailed
 from drivers.licence import LicencePrinter
 from drivers.status import DeviceStatus, Status
 
 # IPP operations, tags and states (RFC 8011).
 PRINT_JOB, CANCEL_JOB, GET_JOB_ATTRIBUTES, GET_PRINTER_ATTRIBUTES = 0x02, 0x08, 0x09, 0x0B
+_OPERATION_NAMES = {
+    PRINT_JOB: "Print-Job",
+    CANCEL_JOB: "Cancel-Job",
+    GET_JOB_ATTRIBUTES: "Get-Job-Attributes",
+    GET_PRINTER_ATTRIBUTES: "Get-Printer-Attributes",
+}
 TAG_OPERATION, TAG_JOB, TAG_END, TAG_PRINTER = 0x01, 0x02, 0x03, 0x04
 TAG_INTEGER, TAG_BOOLEAN, TAG_ENUM = 0x21, 0x22, 0x23
 TAG_NAME, TAG_KEYWORD, TAG_URI, TAG_CHARSET, TAG_LANGUAGE, TAG_MIME = (
@@ -164,7 +170,16 @@ class _UnixConnection(http.client.HTTPConnection):
 class IppClient:
     """A minimal IPP client for one CUPS queue."""
 
-    def __init__(self, server: str, queue: str, *, user: str, timeout_s: float = 3.0) -> None:
+    def __init__(
+        self,
+        server: str,
+        queue: str,
+        *,
+        user: str,
+        timeout_s: float = 3.0,
+        io: IoRing | None = None,
+    ) -> None:
+        self.io = io  # the printer's raw I/O ring: requests and answers, never the document
         self.server = server
         self.queue = queue
         self.user = user
@@ -196,6 +211,12 @@ class IppClient:
             + bytes([TAG_END])
             + document
         )
+        name = _OPERATION_NAMES.get(operation, f"0x{operation:04x}")
+        if self.io is not None:
+            # The request and its attributes in full; the document (the citizen's) by length.
+            self.io.record(
+                "out", body, head=len(body) - len(document), note=f"IPP {name} #{request_id}"
+            )
         conn = self._connection()
         try:
             conn.request(
@@ -213,8 +234,13 @@ class IppClient:
         finally:
             conn.close()
         if response.status != 200:
+            if self.io is not None:
+                self.io.note(f"IPP {name} #{request_id}: HTTP {response.status}")
             raise OperationFailed(f"cupsd answered HTTP {response.status}")
-        return parse_response(data)
+        parsed = parse_response(data)
+        if self.io is not None:
+            self.io.record("in", data, note=f"IPP {name} #{request_id}: status 0x{parsed[0]:04x}")
+        return parsed
 
     def _printer(self) -> bytes:
         return _attr(TAG_URI, "printer-uri", self.printer_uri) + _attr(
@@ -290,6 +316,7 @@ class CupsDocumentPrinter(LicencePrinter):
             str(queue),
             user=str(options.get("user") or getpass.getuser()),
             timeout_s=float(options.get("timeout_s", 3.0)),
+            io=self.io,
         )
         self._job_timeout_s = float(options.get("job_timeout_s", 120.0))
         self._poll_s = float(options.get("poll_s", 10.0))

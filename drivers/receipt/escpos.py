@@ -641,7 +641,10 @@ class EscposReceiptPrinter(ReceiptPrinter):
             answers: dict[str, int] = {}
             for name, query in STATUS_QUERIES.items():
                 self._link.write(query)
-                answers[name] = self._link.read(1, self._status_timeout_s)[0]
+                self.io.record("out", query, note=f"status query {name}")
+                answer = self._link.read(1, self._status_timeout_s)
+                self.io.record("in", answer, note=f"status {name}")
+                answers[name] = answer[0]
         except OperationFailed:
             return DeviceStatus.for_status(Status.NOT_REACHABLE, "connection lost")
         return status_from_answers(answers)
@@ -660,8 +663,14 @@ class EscposReceiptPrinter(ReceiptPrinter):
             self._connect()
             self._link.drain()
             self._link.write(data)
+            # Init (and Chinese mode) and the acknowledgement request in full; the receipt's
+            # text, codes and images (names, numbers) only by length.
+            head = len(INIT) + (len(CHINESE_ON) if self.profile.chinese == "gb18030" else 0)
+            tail = len(data) - len(encoded.data) if self._job_ack == "process_id" else 0
+            self.io.record("out", data, head=head, tail=tail, note=f"job {job_id}")
             if self._job_ack == "process_id":
                 reply = self._wait_ack(ack_id)
+                self.io.record("in", reply, note="job acknowledgement")
                 if reply != ACK_HEADER + ack_id + b"\x00":
                     raise OperationFailed("unexpected job acknowledgement")
             else:
@@ -692,6 +701,7 @@ class EscposReceiptPrinter(ReceiptPrinter):
             self._connect()
             self._link.drain()
             self._link.write(CLEAR_BUFFER)
+            self.io.record("out", CLEAR_BUFFER, note="clear buffer")
             # Printers confirm with 37 25 00; read it so that it is not taken for a status.
             with contextlib.suppress(DeviceTimeout):
                 self._link.read(3, self._status_timeout_s)

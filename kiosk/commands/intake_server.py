@@ -41,10 +41,7 @@ def cmd_intake_server(args: argparse.Namespace) -> int:
         print(f"kiosk intake-server: cannot start: {reason}", file=sys.stderr)
         return 1
     if args.demo:
-        server.store.add_licence("91350100M000100Y43", "Demo Trading Co")
-        server.store.add_certificate(
-            "11010519491231002X", "DEMO-1", "degree", "Demo certificate", "2020-07-01"
-        )
+        server.store.seed_demo()
     print(f"intake server listening on {server.url}", flush=True)
     if modes:
         print(
@@ -92,7 +89,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--slow", type=float, default=1.0, help="delay of a 'slow' answer, seconds")
     p.add_argument("--seed", type=int, help="random seed of the chaos (reproducible runs)")
     p.add_argument("--services", metavar="ID[,ID]", help="known service ids; others are rejected")
-    p.add_argument("--demo", action="store_true", help="add a demo licence and e-certificate")
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="add demo records (licence, enterprise, e-certificates) for the sim card holder",
+    )
     p.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate (+key)")
     p.add_argument("--tls-key", metavar="PEM", help="private key, if not in --tls-cert")
     p.add_argument(

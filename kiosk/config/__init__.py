@@ -24,6 +24,7 @@ from kiosk.config.schema import (
     OutboxSettings,
     Service,
     TerminalSettings,
+    Theme,
     TimeoutSettings,
     UiSettings,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "OutboxSettings",
     "Service",
     "TerminalSettings",
+    "Theme",
     "TimeoutSettings",
     "UiSettings",
     "default_overlays",

@@ -21,8 +21,10 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from kiosk.config.schema import (
+    AccessibilitySettings,
     Department,
     DevicesSettings,
+    DisplaySettings,
     FleetSettings,
     IntakeSettings,
     KioskConfig,
@@ -32,11 +34,13 @@ from kiosk.config.schema import (
     OutboxSettings,
     Service,
     TerminalSettings,
+    Theme,
     TimeoutSettings,
     UiSettings,
     _loc_str,
     catalogue_problems,
     service_problems,
+    theme_problems,
 )
 
 __all__ = [
@@ -57,12 +61,15 @@ _SECTIONS: dict[str, Any] = {
     "devices": DevicesSettings,
     "timeouts": TimeoutSettings,
     "ui": UiSettings,
+    "display": DisplaySettings,
     "outbox": OutboxSettings,
     "intake": IntakeSettings,
     "maintenance": MaintenanceSettings,
     "metrics": MetricsSettings,
     "fleet": FleetSettings,
+    "accessibility": AccessibilitySettings,
     "departments": dict[str, Department],
+    "themes": dict[str, Theme],
 }
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {k: TypeAdapter(v) for k, v in _SECTIONS.items()}
 _SERVICE_ADAPTER: TypeAdapter[Service] = TypeAdapter(Service)
@@ -215,8 +222,12 @@ class _Loader:
         departments_raw = self.settings.get("departments", {})
         if isinstance(departments_raw, dict):
             departments_raw = self._inject_department_ids(departments_raw)
+        themes_raw = self.settings.get("themes", {})
+        if isinstance(themes_raw, dict):
+            themes_raw = self._inject_department_ids(themes_raw, section="themes")
         for name, schema in _SECTIONS.items():
             raw = departments_raw if name == "departments" else self.settings.get(name, {})
+            raw = themes_raw if name == "themes" else raw
             try:
                 sections[name] = _ADAPTERS[name].validate_python(raw)
             except ValidationError as exc:
@@ -232,6 +243,10 @@ class _Loader:
         for loc, reason in catalogue_problems(known_departments, services):
             path, _ = self.services[str(loc[1])]
             self.problems.append(ConfigProblem(str(path), _loc_str(loc[2:]), reason))
+        if "themes" in sections:
+            # Against every service file, valid or not: a broken file is reported on its own.
+            for loc, reason in theme_problems(sections["themes"], self.services):
+                self._settings_problem(loc, reason)
 
         if self.problems:
             # Grouped by file in load order (stable: within a file, schema order).
@@ -250,14 +265,16 @@ class _Loader:
                 ]
             ) from None
 
-    def _inject_department_ids(self, raw: dict[str, Any]) -> dict[str, Any]:
+    def _inject_department_ids(
+        self, raw: dict[str, Any], section: str = "departments"
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, value in raw.items():
             if isinstance(value, dict):
                 if "id" not in value:
                     value = {**value, "id": key}
                 elif value["id"] != key:
-                    loc = ("departments", key, "id")
+                    loc = (section, key, "id")
                     self._settings_problem(
                         loc, f"must match the table name {key!r} (or be left out)"
                     )

@@ -27,13 +27,16 @@ __all__ = [
     "PREFILL_SOURCES",
     "SCREENS",
     "TYPE_VALIDATORS",
+    "AccessibilitySettings",
     "Choice",
     "Department",
     "DeviceSettings",
     "DevicesSettings",
+    "DisplaySettings",
     "FieldType",
     "FleetSettings",
     "FormField",
+    "HotlineSettings",
     "IntakeSettings",
     "KioskConfig",
     "LocalText",
@@ -41,12 +44,15 @@ __all__ = [
     "MaintenanceSettings",
     "MetricsSettings",
     "OutboxSettings",
+    "RatingSettings",
     "Service",
     "TerminalSettings",
+    "Theme",
     "TimeoutSettings",
     "UiSettings",
     "catalogue_problems",
     "service_problems",
+    "theme_problems",
 ]
 
 SCREENS: tuple[str, ...] = (
@@ -87,6 +93,10 @@ FieldType = Literal[
     "number",
     "date",
     "choice",
+    "multi_choice",  # several of `choices` (e.g. a business scope), up to `max_choices`
+    "money",  # an amount: digits with up to 2 decimals, more than 0
+    "rows",  # a repeated group of `columns` (e.g. shareholders), up to `max_rows`
+    "lookup",  # pick one of the items the service's online `lookup` found
 ]
 
 # The validator a field gets from its type when it names none.
@@ -97,11 +107,20 @@ TYPE_VALIDATORS: dict[str, str] = {
     "credit_code": "credit_code",
     "postal_code": "postal_code",
     "number": "number",
+    "money": "money",
     "date": "date",
 }
 
 _ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 Ident = Annotated[StrictStr, Field(pattern=_ID_PATTERN, max_length=64)]
+# Opening hours: "08:30-17:30", or several ranges "08:30-12:00,13:30-17:30" (24:00 = midnight).
+OpeningHours = Annotated[
+    StrictStr,
+    Field(
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)"
+        r"(,([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00))*$"
+    ),
+]
 Loc = tuple[str | int, ...]
 
 
@@ -156,6 +175,17 @@ class Choice(_Model):
     label: LocalText
 
 
+class RowColumn(_Model):
+    """One column of a `rows` field (a shareholder's name, ID number, contribution...)."""
+
+    id: Ident
+    type: Literal["text", "name", "id_number", "credit_code", "phone", "number", "money"] = "text"
+    label: LocalText
+    required: StrictBool = True
+    max_length: Annotated[StrictInt, Field(ge=1, le=200)] = 60
+    sums_to: Ident | None = None  # a money column whose total must equal that field's value
+
+
 class FormField(_Model):
     """One input on a service's form."""
 
@@ -168,6 +198,10 @@ class FormField(_Model):
     choices: tuple[Choice, ...] = Field(default=(), validate_default=True)
     max_length: Annotated[StrictInt, Field(ge=1, le=5000)] = 200
     personal: StrictBool = False
+    section: LocalText | None = None  # a heading shown above this field (long forms)
+    max_choices: Annotated[StrictInt, Field(ge=0, le=100)] = 0  # multi_choice; 0: no limit
+    columns: tuple[RowColumn, ...] = Field(default=(), validate_default=True)
+    max_rows: Annotated[StrictInt, Field(ge=1, le=50)] = 10
 
     @field_validator("validator")
     @classmethod
@@ -194,14 +228,37 @@ class FormField(_Model):
     def _choices_match_type(cls, v: tuple[Choice, ...], info: ValidationInfo) -> tuple[Choice, ...]:
         if "type" not in info.data:
             return v  # the type itself is wrong; that error is enough
-        if info.data["type"] == "choice" and not v:
-            raise _fail("choices_missing", "a field of type 'choice' needs at least one choice")
-        if info.data["type"] != "choice" and v:
-            raise _fail("choices_unexpected", "choices are only allowed with type 'choice'")
+        with_choices = ("choice", "multi_choice")
+        if info.data["type"] in with_choices and not v:
+            raise _fail(
+                "choices_missing",
+                f"a field of type {info.data['type']!r} needs at least one choice",
+            )
+        if info.data["type"] not in with_choices and v:
+            raise _fail(
+                "choices_unexpected", "choices are only allowed with type 'choice'/'multi_choice'"
+            )
         values = [c.value for c in v]
         dupes = sorted({x for x in values if values.count(x) > 1})
         if dupes:
             raise _fail("choices_duplicate", f"duplicate choice value(s): {', '.join(dupes)}")
+        return v
+
+    @field_validator("columns")
+    @classmethod
+    def _columns_match_type(
+        cls, v: tuple[RowColumn, ...], info: ValidationInfo
+    ) -> tuple[RowColumn, ...]:
+        if "type" not in info.data:
+            return v
+        if info.data["type"] == "rows" and not v:
+            raise _fail("columns_missing", "a field of type 'rows' needs at least one column")
+        if info.data["type"] != "rows" and v:
+            raise _fail("columns_unexpected", "columns are only allowed with type 'rows'")
+        ids = [c.id for c in v]
+        dupes = sorted({x for x in ids if ids.count(x) > 1})
+        if dupes:
+            raise _fail("columns_duplicate", f"duplicate column id(s): {', '.join(dupes)}")
         return v
 
 
@@ -226,6 +283,13 @@ class Service(_Model):
     deadline_working_days: Annotated[StrictInt, Field(ge=0, le=365)] | None = None
     online_only: StrictBool = False
     keywords: tuple[Annotated[StrictStr, Field(min_length=1)], ...] = ()
+    work_order: StrictBool = False  # a 12345 work order: numbered, tracked by QR
+    promise: LocalText | None = None  # a service promise printed on the receipt ("2 hours")
+    parts: tuple[LocalText, ...] = ()  # what one application covers (企业开办: four parts)
+    # An online lookup through the intake after identification; its items fill `lookup` fields.
+    lookup: Literal["enterprises", "certificates"] | None = None
+    hours: OpeningHours | None = None  # outside them the service is greyed (unavailable.hours)
+    working_days_only: StrictBool = False  # closed on holidays and weekends (not make-up days)
 
     @model_validator(mode="after")
     def _cross_checks(self, info: ValidationInfo) -> Service:
@@ -235,6 +299,33 @@ class Service(_Model):
             if problems:
                 raise ValueError("; ".join(f"{_loc_str(loc)}: {why}" for loc, why in problems))
         return self
+
+
+class Theme(_Model):
+    """A life event (一件事一次办): the services a citizen usually needs for it, in order."""
+
+    id: Ident
+    title: LocalText
+    description: LocalText | None = None
+    services: tuple[Ident, ...] = Field(min_length=1)
+    keywords: tuple[Annotated[StrictStr, Field(min_length=1)], ...] = ()
+
+
+def theme_problems(
+    themes: dict[str, Theme], services: set[str] | dict[str, Any]
+) -> list[tuple[Loc, str]]:
+    """Return problems of themes against the catalogue, located under ("themes", id, ...)."""
+    problems: list[tuple[Loc, str]] = []
+    for tid, theme in themes.items():
+        seen: set[str] = set()
+        for i, sid in enumerate(theme.services):
+            loc: Loc = ("themes", tid, "services", i)
+            if sid in seen:
+                problems.append((loc, f"lists service {sid!r} twice"))
+            elif sid not in services:
+                problems.append((loc, f"unknown service {sid!r} (no file services/{sid}.toml)"))
+            seen.add(sid)
+    return problems
 
 
 # Field types whose values are always personal data.
@@ -295,6 +386,8 @@ class TerminalSettings(_Model):
     centre_name: LocalText
     profile: Literal["production", "development"] = "production"
     state_dir: Path = Path("/var/lib/kiosk")
+    hours: OpeningHours | None = None  # every service is greyed outside them
+    working_days_only: StrictBool = False
 
     @field_validator("state_dir")
     @classmethod
@@ -358,6 +451,47 @@ class UiSettings(_Model):
     orientation: Literal["auto", "portrait", "landscape"] = "auto"
 
 
+ClockTime = Annotated[StrictStr, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+
+
+class DisplaySettings(_Model):
+    """Night-time screen blanking on the attract screen (docs/install.md)."""
+
+    blank_from: ClockTime | None = None
+    blank_to: ClockTime | None = None
+    blank_after_s: Annotated[StrictInt, Field(ge=10, le=3600)] = 60
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> DisplaySettings:
+        if (self.blank_from is None) != (self.blank_to is None):
+            raise _fail("blank_pair", "blank_from and blank_to go together")
+        if self.blank_from is not None and self.blank_from == self.blank_to:
+            raise _fail("blank_empty", "blank_from and blank_to must differ")
+        return self
+
+
+class AccessibilitySettings(_Model):
+    """Elderly mode, the lower-reach layout and voice guidance (docs/accessibility.md)."""
+
+    elderly_timeout_factor: Annotated[float, Field(ge=1.0, le=5.0)] = 2.0
+    keep_modes_after_session: StrictBool = False
+    screen_bottom_mm: Annotated[StrictInt, Field(ge=0, le=2500)] = 760
+    screen_height_mm: Annotated[StrictInt, Field(ge=100, le=2500)] = 950
+    reach_min_mm: Annotated[StrictInt, Field(ge=0, le=2500)] = 380
+    reach_max_mm: Annotated[StrictInt, Field(ge=0, le=2500)] = 1220
+    voice: Literal["espeak-ng", "off"] = "espeak-ng"
+    voice_volume: Annotated[StrictInt, Field(ge=0, le=100)] = 70
+    voice_rate_wpm: Annotated[StrictInt, Field(ge=80, le=400)] = 150
+
+    @field_validator("reach_max_mm")
+    @classmethod
+    def _band_not_empty(cls, v: int, info: ValidationInfo) -> int:
+        low = info.data.get("reach_min_mm")
+        if low is not None and v <= low:
+            raise _fail("empty_reach_band", f"must be above reach_min_mm ({low})")
+        return v
+
+
 class OutboxSettings(_Model):
     """Where the durable outbox and its key live (relative paths are under state_dir)."""
 
@@ -386,6 +520,11 @@ class MaintenanceSettings(_Model):
     gesture_window_s: Annotated[StrictInt, Field(ge=1, le=10)] = 3
     gesture_corner: Literal["top_left", "top_right", "bottom_left", "bottom_right"] = "top_right"
     idle_exit_s: Annotated[StrictInt, Field(ge=30, le=3600)] = 300
+    # Log bundle export: a configured directory, else a removable mount under usb_roots.
+    export_dir: Path | None = None
+    usb_roots: tuple[Path, ...] = (Path("/media"), Path("/run/media"))
+    reboot_command: tuple[StrictStr, ...] = Field(default=("systemctl", "reboot"), min_length=1)
+    confirm_s: Annotated[StrictInt, Field(ge=2, le=60)] = 10  # the second tap must come within
 
 
 class MetricsSettings(_Model):
@@ -436,6 +575,44 @@ class IntakeSettings(_Model):
         return v
 
 
+class RatingSettings(_Model):
+    """好差评: the reasons offered on a bad rating and the follow-up deadline it gets."""
+
+    reasons: tuple[Choice, ...] = Field(
+        default=(
+            Choice(value="slow", label=LocalText(zh="办理时间太长", en="It took too long")),
+            Choice(
+                value="hard_to_use",
+                label=LocalText(zh="操作复杂、不易使用", en="Hard to use"),
+            ),
+            Choice(
+                value="unclear",
+                label=LocalText(zh="办事指引不清楚", en="The instructions were unclear"),
+            ),
+            Choice(
+                value="device_fault",
+                label=LocalText(zh="设备故障或打印问题", en="A device or printing problem"),
+            ),
+            Choice(
+                value="too_many_materials",
+                label=LocalText(zh="材料或信息填写过多", en="Too much to fill in"),
+            ),
+            Choice(value="other", label=LocalText(zh="其他", en="Something else")),
+        ),
+        min_length=1,
+    )
+    follow_up_working_days: Annotated[StrictInt, Field(ge=1, le=60)] = 15
+    comment_max_length: Annotated[StrictInt, Field(ge=0, le=500)] = 100
+
+
+class HotlineSettings(_Model):
+    """12345 work orders: where a citizen tracks an order (the QR on the receipt)."""
+
+    track_url: Annotated[StrictStr, Field(pattern=r"^https?://\S+$")] = (
+        "https://12345.example.gov.cn/track?no="
+    )
+
+
 class KioskConfig(_Model):
     """The whole validated configuration of one terminal."""
 
@@ -443,13 +620,18 @@ class KioskConfig(_Model):
     devices: DevicesSettings = Field(default_factory=DevicesSettings)
     timeouts: TimeoutSettings = Field(default_factory=TimeoutSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
+    display: DisplaySettings = Field(default_factory=DisplaySettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     intake: IntakeSettings = Field(default_factory=IntakeSettings)
     maintenance: MaintenanceSettings = Field(default_factory=MaintenanceSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     fleet: FleetSettings = Field(default_factory=FleetSettings)
+    accessibility: AccessibilitySettings = Field(default_factory=AccessibilitySettings)
+    rating: RatingSettings = Field(default_factory=RatingSettings)
+    hotline: HotlineSettings = Field(default_factory=HotlineSettings)
     departments: dict[str, Department] = Field(default_factory=dict)
     services: dict[str, Service] = Field(default_factory=dict)
+    themes: dict[str, Theme] = Field(default_factory=dict)
     sources: tuple[Path, ...] = ()
 
     @model_validator(mode="after")
@@ -461,6 +643,10 @@ class KioskConfig(_Model):
         for key, svc in self.services.items():
             if svc.id != key:
                 problems.append((("services", key, "id"), f"must match its key {key!r}"))
+        problems.extend(theme_problems(self.themes, self.services))
+        for key, theme in self.themes.items():
+            if theme.id != key:
+                problems.append((("themes", key, "id"), f"must match its key {key!r}"))
         if problems:
             raise ValueError("; ".join(f"{_loc_str(loc)}: {why}" for loc, why in problems))
         return self

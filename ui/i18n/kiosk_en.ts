@@ -36,6 +36,10 @@
         <translation>Out of service</translation>
     </message>
     <message>
+        <source>Wheelchair: lower layout</source>
+        <translation>Wheelchair: lower layout</translation>
+    </message>
+    <message>
         <source>Terminal %1</source>
         <translation>Terminal %1</translation>
     </message>
@@ -47,8 +51,44 @@
         <translation>Choose a service</translation>
     </message>
     <message>
-        <source>Tap the service you want to apply for</source>
-        <translation>Tap the service you want to apply for</translation>
+        <source>Find it by department, by life event or by searching</source>
+        <translation>Find it by department, by life event or by searching</translation>
+    </message>
+    <message>
+        <source>Departments</source>
+        <translation>Departments</translation>
+    </message>
+    <message>
+        <source>Life events</source>
+        <translation>Life events</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>Search</translation>
+    </message>
+    <message>
+        <source>‹ All life events</source>
+        <translation>‹ All life events</translation>
+    </message>
+    <message>
+        <source>Service name, pinyin or initials, e.g. yyzz</source>
+        <translation>Service name, pinyin or initials, e.g. yyzz</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>Clear</translation>
+    </message>
+    <message>
+        <source>Type a service name in Chinese, in pinyin or by its initials: yyzz finds 营业执照, gjj finds 公积金.</source>
+        <translation>Type a service name in Chinese, in pinyin or by its initials: yyzz finds 营业执照, gjj finds 公积金.</translation>
+    </message>
+    <message>
+        <source>No service matches “%1”. Try fewer words or the initials, or browse by department.</source>
+        <translation>No service matches “%1”. Try fewer words or the initials, or browse by department.</translation>
+    </message>
+    <message>
+        <source>%1 services</source>
+        <translation>%1 services</translation>
     </message>
     <message>
         <source>All</source>
@@ -58,6 +98,10 @@
 <context>
     <name>DonePage</name>
     <message>
+        <source>Your 12345 work order has been registered</source>
+        <translation>Your 12345 work order has been registered</translation>
+    </message>
+    <message>
         <source>Your application has been submitted</source>
         <translation>Your application has been submitted</translation>
     </message>
@@ -66,8 +110,32 @@
         <translation>Receipt number</translation>
     </message>
     <message>
+        <source>Work order number</source>
+        <translation>Work order number</translation>
+    </message>
+    <message>
+        <source>Handled within %1 working days, by %2</source>
+        <translation>Handled within %1 working days, by %2</translation>
+    </message>
+    <message>
         <source>Expected to be completed by %1</source>
         <translation>Expected to be completed by %1</translation>
+    </message>
+    <message>
+        <source>Handled together: %1</source>
+        <translation>Handled together: %1</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <source>Scan to track your work order at any time</source>
+        <translation>Scan to track your work order at any time</translation>
+    </message>
+    <message>
+        <source>The result will be sent to you free of charge by courier.</source>
+        <translation>The result will be sent to you free of charge by courier.</translation>
     </message>
     <message>
         <source>Please take your receipt from the slot below.</source>
@@ -105,6 +173,22 @@
         <translation>As on the ID card</translation>
     </message>
     <message>
+        <source>Amount, e.g. 50</source>
+        <translation>Amount, e.g. 50</translation>
+    </message>
+    <message>
+        <source>Province</source>
+        <translation>Province</translation>
+    </message>
+    <message>
+        <source>City</source>
+        <translation>City</translation>
+    </message>
+    <message>
+        <source>District / county</source>
+        <translation>District / county</translation>
+    </message>
+    <message>
         <source>Please fill in the form. Fields marked * are required.</source>
         <translation>Please fill in the form. Fields marked * are required.</translation>
     </message>
@@ -117,8 +201,115 @@
         <translation>Next: check and submit</translation>
     </message>
     <message>
+        <source>Choose: %1</source>
+        <translation>Choose: %1</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>No. %1</source>
+        <translation>No. %1</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Remove</translation>
+    </message>
+    <message>
         <source>From your ID card</source>
         <translation>From your ID card</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>Try again</translation>
+    </message>
+    <message>
+        <source>+ Add a row</source>
+        <translation>+ Add a row</translation>
+    </message>
+</context>
+<context>
+    <name>Guidance</name>
+    <message>
+        <source>Welcome to the 24-hour self-service terminal</source>
+        <translation>Welcome to the 24-hour self-service terminal</translation>
+    </message>
+    <message>
+        <source>Choose a service</source>
+        <translation>Choose a service</translation>
+    </message>
+    <message>
+        <source>Identity check</source>
+        <translation>Identity check</translation>
+    </message>
+    <message>
+        <source>Face check</source>
+        <translation>Face check</translation>
+    </message>
+    <message>
+        <source>Fill in the form</source>
+        <translation>Fill in the form</translation>
+    </message>
+    <message>
+        <source>Check your application</source>
+        <translation>Check your application</translation>
+    </message>
+    <message>
+        <source>Submitting your application</source>
+        <translation>Submitting your application</translation>
+    </message>
+    <message>
+        <source>Printing</source>
+        <translation>Printing</translation>
+    </message>
+    <message>
+        <source>Rate this service</source>
+        <translation>Rate this service</translation>
+    </message>
+    <message>
+        <source>Your application has been submitted</source>
+        <translation>Your application has been submitted</translation>
+    </message>
+    <message>
+        <source>Touch the start button in the middle of the screen to begin. Large text, high contrast and the lower layout for wheelchair users are at the top of the screen.</source>
+        <translation>Touch the start button in the middle of the screen to begin. Large text, high contrast and the lower layout for wheelchair users are at the top of the screen.</translation>
+    </message>
+    <message>
+        <source>Choose a department, then touch the service you need. Touch Home at the top right to leave.</source>
+        <translation>Choose a department, then touch the service you need. Touch Home at the top right to leave.</translation>
+    </message>
+    <message>
+        <source>Place your resident ID card on the card reader below the screen and keep it there until it has been read.</source>
+        <translation>Place your resident ID card on the card reader below the screen and keep it there until it has been read.</translation>
+    </message>
+    <message>
+        <source>Look straight at the camera above the screen and keep still.</source>
+        <translation>Look straight at the camera above the screen and keep still.</translation>
+    </message>
+    <message>
+        <source>Touch each field and type with the keyboard on the screen. Fields read from your ID card are already filled in. Touch Next when you are done.</source>
+        <translation>Touch each field and type with the keyboard on the screen. Fields read from your ID card are already filled in. Touch Next when you are done.</translation>
+    </message>
+    <message>
+        <source>Check what you entered and choose how to receive the result. Touch Submit to send the application, or Back to change it.</source>
+        <translation>Check what you entered and choose how to receive the result. Touch Submit to send the application, or Back to change it.</translation>
+    </message>
+    <message>
+        <source>Please wait, this takes a few seconds.</source>
+        <translation>Please wait, this takes a few seconds.</translation>
+    </message>
+    <message>
+        <source>Please take your documents from the slot below when printing is finished.</source>
+        <translation>Please take your documents from the slot below when printing is finished.</translation>
+    </message>
+    <message>
+        <source>Touch one of the ratings. Your rating is anonymous.</source>
+        <translation>Touch one of the ratings. Your rating is anonymous.</translation>
+    </message>
+    <message>
+        <source>Please take your receipt and your ID card. Touch Finish when you are done.</source>
+        <translation>Please take your receipt and your ID card. Touch Finish when you are done.</translation>
     </message>
 </context>
 <context>
@@ -163,12 +354,48 @@
         <translation>Government self-service terminal</translation>
     </message>
     <message>
+        <source>Lower layout for wheelchair users: everything you need is within reach below.</source>
+        <translation>Lower layout for wheelchair users: everything you need is within reach below.</translation>
+    </message>
+    <message>
         <source>24-hour self-service</source>
         <translation>24-hour self-service</translation>
     </message>
     <message>
         <source>Home</source>
         <translation>Home</translation>
+    </message>
+    <message>
+        <source>Large text</source>
+        <translation>Large text</translation>
+    </message>
+    <message>
+        <source>High contrast</source>
+        <translation>High contrast</translation>
+    </message>
+    <message>
+        <source>Wheelchair</source>
+        <translation>Wheelchair</translation>
+    </message>
+    <message>
+        <source>Stop reading</source>
+        <translation>Stop reading</translation>
+    </message>
+    <message>
+        <source>Read aloud</source>
+        <translation>Read aloud</translation>
+    </message>
+    <message>
+        <source>Quieter</source>
+        <translation>Quieter</translation>
+    </message>
+    <message>
+        <source>Volume %1</source>
+        <translation>Volume %1</translation>
+    </message>
+    <message>
+        <source>Louder</source>
+        <translation>Louder</translation>
     </message>
     <message>
         <source>For your privacy, the session will end in %1 seconds and your data will be cleared.</source>
@@ -256,8 +483,24 @@
         <translation>How satisfied are you with this service?</translation>
     </message>
     <message>
-        <source>Your rating helps us improve. It is anonymous.</source>
-        <translation>Your rating helps us improve. It is anonymous.</translation>
+        <source>Your rating helps us improve. Staff follow up on every bad rating.</source>
+        <translation>Your rating helps us improve. Staff follow up on every bad rating.</translation>
+    </message>
+    <message>
+        <source>We are sorry. What went wrong?</source>
+        <translation>We are sorry. What went wrong?</translation>
+    </message>
+    <message>
+        <source>Choose one or more reasons. A staff member will follow up within %1 working days.</source>
+        <translation>Choose one or more reasons. A staff member will follow up within %1 working days.</translation>
+    </message>
+    <message>
+        <source>Anything else? (optional, up to %1 characters)</source>
+        <translation>Anything else? (optional, up to %1 characters)</translation>
+    </message>
+    <message>
+        <source>Submit rating</source>
+        <translation>Submit rating</translation>
     </message>
 </context>
 <context>
@@ -269,6 +512,10 @@
     <message>
         <source>How do you want to receive the result?</source>
         <translation>How do you want to receive the result?</translation>
+    </message>
+    <message>
+        <source>Free courier to</source>
+        <translation>Free courier to</translation>
     </message>
     <message>
         <source>This terminal will print: %1</source>
@@ -405,6 +652,10 @@
         <translation>Needs the network, which is down</translation>
     </message>
     <message>
+        <source>Outside opening hours</source>
+        <translation>Outside opening hours</translation>
+    </message>
+    <message>
         <source>This field is required</source>
         <translation>This field is required</translation>
     </message>
@@ -459,6 +710,54 @@
     <message>
         <source>Enter 6 digits: year, month, day (e.g. 850321)</source>
         <translation>Enter 6 digits: year, month, day (e.g. 850321)</translation>
+    </message>
+    <message>
+        <source>Enter an amount, e.g. 50 or 12.5</source>
+        <translation>Enter an amount, e.g. 50 or 12.5</translation>
+    </message>
+    <message>
+        <source>Please complete or remove the rows marked in red</source>
+        <translation>Please complete or remove the rows marked in red</translation>
+    </message>
+    <message>
+        <source>You have chosen too many; please remove some</source>
+        <translation>You have chosen too many; please remove some</translation>
+    </message>
+    <message>
+        <source>The shareholders&apos; contributions must add up to the registered capital</source>
+        <translation>The shareholders&apos; contributions must add up to the registered capital</translation>
+    </message>
+    <message>
+        <source>Choose the province, city and district again</source>
+        <translation>Choose the province, city and district again</translation>
+    </message>
+    <message>
+        <source>Enter the street, building and room number</source>
+        <translation>Enter the street, building and room number</translation>
+    </message>
+    <message>
+        <source>For free courier delivery, please give the recipient and the address</source>
+        <translation>For free courier delivery, please give the recipient and the address</translation>
+    </message>
+    <message>
+        <source>Please choose at least one reason</source>
+        <translation>Please choose at least one reason</translation>
+    </message>
+    <message>
+        <source>Looking up your records online…</source>
+        <translation>Looking up your records online…</translation>
+    </message>
+    <message>
+        <source>No enterprise lists you as its legal representative. Please go to a service desk.</source>
+        <translation>No enterprise lists you as its legal representative. Please go to a service desk.</translation>
+    </message>
+    <message>
+        <source>No electronic certificates were found for you.</source>
+        <translation>No electronic certificates were found for you.</translation>
+    </message>
+    <message>
+        <source>The online system did not answer. Please try again later or go to a service desk.</source>
+        <translation>The online system did not answer. Please try again later or go to a service desk.</translation>
     </message>
     <message>
         <source>Please check this entry</source>

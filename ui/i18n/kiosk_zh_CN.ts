@@ -36,6 +36,10 @@
         <translation>暂停服务</translation>
     </message>
     <message>
+        <source>Wheelchair: lower layout</source>
+        <translation>轮椅用户：低位操作</translation>
+    </message>
+    <message>
         <source>Terminal %1</source>
         <translation>终端编号 %1</translation>
     </message>
@@ -47,8 +51,44 @@
         <translation>选择事项</translation>
     </message>
     <message>
-        <source>Tap the service you want to apply for</source>
-        <translation>请点击您要办理的事项</translation>
+        <source>Find it by department, by life event or by searching</source>
+        <translation>可按部门、按“一件事”或直接搜索查找事项</translation>
+    </message>
+    <message>
+        <source>Departments</source>
+        <translation>按部门</translation>
+    </message>
+    <message>
+        <source>Life events</source>
+        <translation>一件事</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>搜索</translation>
+    </message>
+    <message>
+        <source>‹ All life events</source>
+        <translation>‹ 全部一件事</translation>
+    </message>
+    <message>
+        <source>Service name, pinyin or initials, e.g. yyzz</source>
+        <translation>输入事项名称、拼音或首字母，如 yyzz</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>清除</translation>
+    </message>
+    <message>
+        <source>Type a service name in Chinese, in pinyin or by its initials: yyzz finds 营业执照, gjj finds 公积金.</source>
+        <translation>可输入事项名称的汉字、全拼或拼音首字母：输入 yyzz 可找到“营业执照”，输入 gjj 可找到“公积金”。</translation>
+    </message>
+    <message>
+        <source>No service matches “%1”. Try fewer words or the initials, or browse by department.</source>
+        <translation>没有找到与“%1”相关的事项。请减少字数或改用拼音首字母，也可以按部门查找。</translation>
+    </message>
+    <message>
+        <source>%1 services</source>
+        <translation>%1 项事项</translation>
     </message>
     <message>
         <source>All</source>
@@ -58,6 +98,10 @@
 <context>
     <name>DonePage</name>
     <message>
+        <source>Your 12345 work order has been registered</source>
+        <translation>您的12345热线工单已登记</translation>
+    </message>
+    <message>
         <source>Your application has been submitted</source>
         <translation>您的申请已提交</translation>
     </message>
@@ -66,8 +110,32 @@
         <translation>受理编号</translation>
     </message>
     <message>
+        <source>Work order number</source>
+        <translation>工单编号</translation>
+    </message>
+    <message>
+        <source>Handled within %1 working days, by %2</source>
+        <translation>%1个工作日内办理，%2前答复</translation>
+    </message>
+    <message>
         <source>Expected to be completed by %1</source>
         <translation>预计办结日期：%1</translation>
+    </message>
+    <message>
+        <source>Handled together: %1</source>
+        <translation>同步办理：%1</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>、</translation>
+    </message>
+    <message>
+        <source>Scan to track your work order at any time</source>
+        <translation>扫码随时查询工单办理进度</translation>
+    </message>
+    <message>
+        <source>The result will be sent to you free of charge by courier.</source>
+        <translation>办理结果将免费快递寄送给您。</translation>
     </message>
     <message>
         <source>Please take your receipt from the slot below.</source>
@@ -105,6 +173,22 @@
         <translation>与身份证一致</translation>
     </message>
     <message>
+        <source>Amount, e.g. 50</source>
+        <translation>金额，如 50</translation>
+    </message>
+    <message>
+        <source>Province</source>
+        <translation>省份</translation>
+    </message>
+    <message>
+        <source>City</source>
+        <translation>城市</translation>
+    </message>
+    <message>
+        <source>District / county</source>
+        <translation>区/县</translation>
+    </message>
+    <message>
         <source>Please fill in the form. Fields marked * are required.</source>
         <translation>请填写以下信息，带 * 的为必填项。</translation>
     </message>
@@ -117,8 +201,115 @@
         <translation>下一步：核对并提交</translation>
     </message>
     <message>
+        <source>Choose: %1</source>
+        <translation>请选择：%1</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>No. %1</source>
+        <translation>第%1项</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>删除</translation>
+    </message>
+    <message>
         <source>From your ID card</source>
         <translation>读取自身份证</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <source>+ Add a row</source>
+        <translation>+ 添加一行</translation>
+    </message>
+</context>
+<context>
+    <name>Guidance</name>
+    <message>
+        <source>Welcome to the 24-hour self-service terminal</source>
+        <translation>欢迎使用24小时自助服务终端</translation>
+    </message>
+    <message>
+        <source>Choose a service</source>
+        <translation>选择事项</translation>
+    </message>
+    <message>
+        <source>Identity check</source>
+        <translation>身份核验</translation>
+    </message>
+    <message>
+        <source>Face check</source>
+        <translation>人脸核验</translation>
+    </message>
+    <message>
+        <source>Fill in the form</source>
+        <translation>填写申请表</translation>
+    </message>
+    <message>
+        <source>Check your application</source>
+        <translation>请核对申请信息</translation>
+    </message>
+    <message>
+        <source>Submitting your application</source>
+        <translation>正在提交您的申请</translation>
+    </message>
+    <message>
+        <source>Printing</source>
+        <translation>正在打印</translation>
+    </message>
+    <message>
+        <source>Rate this service</source>
+        <translation>请对本次服务进行评价</translation>
+    </message>
+    <message>
+        <source>Your application has been submitted</source>
+        <translation>您的申请已提交</translation>
+    </message>
+    <message>
+        <source>Touch the start button in the middle of the screen to begin. Large text, high contrast and the lower layout for wheelchair users are at the top of the screen.</source>
+        <translation>请点击屏幕中间的开始按钮开始办理。大字版、高对比度和轮椅低位模式按钮在屏幕上方。</translation>
+    </message>
+    <message>
+        <source>Choose a department, then touch the service you need. Touch Home at the top right to leave.</source>
+        <translation>请先选择部门，再点击您要办理的事项。点击右上角的返回首页可以退出。</translation>
+    </message>
+    <message>
+        <source>Place your resident ID card on the card reader below the screen and keep it there until it has been read.</source>
+        <translation>请将居民身份证放在屏幕下方的读卡区，读取完成前请不要移开。</translation>
+    </message>
+    <message>
+        <source>Look straight at the camera above the screen and keep still.</source>
+        <translation>请正视屏幕上方的摄像头，保持不动。</translation>
+    </message>
+    <message>
+        <source>Touch each field and type with the keyboard on the screen. Fields read from your ID card are already filled in. Touch Next when you are done.</source>
+        <translation>请点击各个输入框，用屏幕上的键盘输入。从身份证读取的信息已自动填写。填写完成后请点击下一步。</translation>
+    </message>
+    <message>
+        <source>Check what you entered and choose how to receive the result. Touch Submit to send the application, or Back to change it.</source>
+        <translation>请核对填写的信息并选择领取方式。点击确认提交发送申请，或点击返回修改。</translation>
+    </message>
+    <message>
+        <source>Please wait, this takes a few seconds.</source>
+        <translation>请稍候，这需要几秒钟。</translation>
+    </message>
+    <message>
+        <source>Please take your documents from the slot below when printing is finished.</source>
+        <translation>打印完成后，请从下方出纸口取走您的材料。</translation>
+    </message>
+    <message>
+        <source>Touch one of the ratings. Your rating is anonymous.</source>
+        <translation>请点击其中一个评价。评价是匿名的。</translation>
+    </message>
+    <message>
+        <source>Please take your receipt and your ID card. Touch Finish when you are done.</source>
+        <translation>请取走回执单和身份证。完成后请点击完成。</translation>
     </message>
 </context>
 <context>
@@ -163,12 +354,48 @@
         <translation>政务服务自助终端</translation>
     </message>
     <message>
+        <source>Lower layout for wheelchair users: everything you need is within reach below.</source>
+        <translation>轮椅低位模式：所有操作都在下方您够得着的区域内。</translation>
+    </message>
+    <message>
         <source>24-hour self-service</source>
         <translation>24小时自助服务</translation>
     </message>
     <message>
         <source>Home</source>
         <translation>返回首页</translation>
+    </message>
+    <message>
+        <source>Large text</source>
+        <translation>大字版</translation>
+    </message>
+    <message>
+        <source>High contrast</source>
+        <translation>高对比度</translation>
+    </message>
+    <message>
+        <source>Wheelchair</source>
+        <translation>轮椅低位</translation>
+    </message>
+    <message>
+        <source>Stop reading</source>
+        <translation>停止朗读</translation>
+    </message>
+    <message>
+        <source>Read aloud</source>
+        <translation>语音朗读</translation>
+    </message>
+    <message>
+        <source>Quieter</source>
+        <translation>减小音量</translation>
+    </message>
+    <message>
+        <source>Volume %1</source>
+        <translation>音量 %1</translation>
+    </message>
+    <message>
+        <source>Louder</source>
+        <translation>增大音量</translation>
     </message>
     <message>
         <source>For your privacy, the session will end in %1 seconds and your data will be cleared.</source>
@@ -256,8 +483,24 @@
         <translation>请对本次服务进行评价</translation>
     </message>
     <message>
-        <source>Your rating helps us improve. It is anonymous.</source>
-        <translation>您的评价将帮助我们改进服务，评价为匿名。</translation>
+        <source>Your rating helps us improve. Staff follow up on every bad rating.</source>
+        <translation>您的评价将帮助我们改进服务，工作人员会对每一条差评进行回访。</translation>
+    </message>
+    <message>
+        <source>We are sorry. What went wrong?</source>
+        <translation>很抱歉，请告诉我们哪里不满意？</translation>
+    </message>
+    <message>
+        <source>Choose one or more reasons. A staff member will follow up within %1 working days.</source>
+        <translation>可选择一项或多项原因，工作人员将在%1个工作日内回访。</translation>
+    </message>
+    <message>
+        <source>Anything else? (optional, up to %1 characters)</source>
+        <translation>其他意见（选填，不超过%1个字）</translation>
+    </message>
+    <message>
+        <source>Submit rating</source>
+        <translation>提交评价</translation>
     </message>
 </context>
 <context>
@@ -269,6 +512,10 @@
     <message>
         <source>How do you want to receive the result?</source>
         <translation>请选择领取方式</translation>
+    </message>
+    <message>
+        <source>Free courier to</source>
+        <translation>免费快递寄送至</translation>
     </message>
     <message>
         <source>This terminal will print: %1</source>
@@ -405,6 +652,10 @@
         <translation>需联网办理，当前网络中断</translation>
     </message>
     <message>
+        <source>Outside opening hours</source>
+        <translation>不在办理时间内</translation>
+    </message>
+    <message>
         <source>This field is required</source>
         <translation>此项为必填项</translation>
     </message>
@@ -459,6 +710,54 @@
     <message>
         <source>Enter 6 digits: year, month, day (e.g. 850321)</source>
         <translation>请输入6位数字：年、月、日（例如850321）</translation>
+    </message>
+    <message>
+        <source>Enter an amount, e.g. 50 or 12.5</source>
+        <translation>请输入金额，如 50 或 12.5</translation>
+    </message>
+    <message>
+        <source>Please complete or remove the rows marked in red</source>
+        <translation>请补全或删除标红的行</translation>
+    </message>
+    <message>
+        <source>You have chosen too many; please remove some</source>
+        <translation>选择过多，请取消部分选项</translation>
+    </message>
+    <message>
+        <source>The shareholders&apos; contributions must add up to the registered capital</source>
+        <translation>各股东出资额之和应等于注册资本</translation>
+    </message>
+    <message>
+        <source>Choose the province, city and district again</source>
+        <translation>请重新选择省、市、区</translation>
+    </message>
+    <message>
+        <source>Enter the street, building and room number</source>
+        <translation>请填写街道、楼栋和门牌号</translation>
+    </message>
+    <message>
+        <source>For free courier delivery, please give the recipient and the address</source>
+        <translation>选择免费快递，请填写收件人和收件地址</translation>
+    </message>
+    <message>
+        <source>Please choose at least one reason</source>
+        <translation>请至少选择一项原因</translation>
+    </message>
+    <message>
+        <source>Looking up your records online…</source>
+        <translation>正在在线查询，请稍候…</translation>
+    </message>
+    <message>
+        <source>No enterprise lists you as its legal representative. Please go to a service desk.</source>
+        <translation>未查询到您担任法定代表人的企业，请到服务窗口咨询。</translation>
+    </message>
+    <message>
+        <source>No electronic certificates were found for you.</source>
+        <translation>未查询到您名下的电子证照。</translation>
+    </message>
+    <message>
+        <source>The online system did not answer. Please try again later or go to a service desk.</source>
+        <translation>在线系统暂无响应，请稍后再试或到服务窗口办理。</translation>
     </message>
     <message>
         <source>Please check this entry</source>

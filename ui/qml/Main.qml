@@ -18,6 +18,28 @@ ApplicationWindow {
 
     readonly property bool landscape: width > height
     readonly property bool inSession: bridge.screen !== "attract"
+
+    // -- accessibility modes (docs/accessibility.md): Theme follows them, every page follows Theme
+    readonly property var access: bridge.accessibility
+    readonly property bool lowReach: access.low_reach === true
+    readonly property int volume: access.volume === undefined ? 70 : access.volume
+    // The rows a wheelchair user reaches (kiosk.accessibility.reach_band), in pixels.
+    readonly property int bandTop: lowReach ? Math.round(height * (access.band_top || 0)) : 0
+    readonly property int bandBottom: lowReach && access.band_bottom !== undefined
+                                      ? Math.round(height * access.band_bottom) : height
+    Binding { target: Theme; property: "elderly"; value: root.access.elderly === true }
+    Binding { target: Theme; property: "highContrast"; value: root.access.contrast === true }
+    Binding { target: Theme; property: "lowReach"; value: root.lowReach }
+
+    function setMode(mode, on) {
+        var change = {}
+        change[mode] = on
+        bridge.intent("accessibility", change)
+    }
+    function speechText() {
+        return Guidance.script(bridge.screen, bridge.data.service_title || "",
+                               Texts.message(bridge.message), bridge.language)
+    }
     readonly property var pages: ({
         "attract": "AttractPage",
         "choose_service": "ChooseServicePage",
@@ -41,12 +63,60 @@ ApplicationWindow {
         VirtualKeyboardSettings.locale = "zh_CN"
     }
 
+    // -- above the reach band (lower-reach layout only): nothing to touch there ---------------
+    Rectangle {
+        objectName: "aboveReach"
+        visible: root.lowReach && root.bandTop > 0
+        anchors { left: parent.left; right: parent.right; top: parent.top }
+        height: root.bandTop
+        color: Theme.primaryLight
+        Column {
+            anchors.centerIn: parent
+            width: parent.width - 2 * Theme.margin
+            spacing: Theme.spacing
+            Text {
+                width: parent.width
+                text: bridge.centreName
+                color: Theme.text
+                font.pixelSize: Theme.fontTitle
+                font.weight: Font.Bold
+                horizontalAlignment: Text.AlignHCenter
+                elide: Text.ElideRight
+            }
+            Text {
+                width: parent.width
+                text: qsTr("Lower layout for wheelchair users: everything you need is within reach below.")
+                color: Theme.text
+                font.pixelSize: Theme.fontBody
+                horizontalAlignment: Text.AlignHCenter
+                wrapMode: Text.Wrap
+            }
+        }
+    }
+
+    // The top bar and the page; in the lower-reach layout they move into the reach band.
+    Item {
+        id: frame
+        objectName: "reachFrame"
+        x: 0
+        y: root.bandTop
+        width: root.width
+        height: root.bandBottom - root.bandTop
+
     // -- top bar --------------------------------------------------------------------------
     Rectangle {
         id: topBar
         objectName: "topBar"
         anchors { left: parent.left; right: parent.right; top: parent.top }
-        height: Theme.topBarHeight
+        height: compact ? Math.max(Theme.topBarHeight, accessBar.height + 36)
+                        : Theme.topBarHeight + (accessInline ? 0 : accessBar.height + 18)
+        // The accessibility buttons share the brand row when there is room (landscape), else
+        // they take rows of their own under it.
+        readonly property bool accessInline: !compact
+            && root.width - brand.width - actions.width - 120 >= accessBar.naturalWidth
+        // Lower reach: the band is precious and the centre's name is shown above it, so the
+        // accessibility buttons take the brand's place, in as many rows as they need.
+        readonly property bool compact: root.lowReach
         gradient: Gradient {
             orientation: Gradient.Horizontal
             GradientStop { position: 0.0; color: Theme.primaryDark }
@@ -60,7 +130,9 @@ ApplicationWindow {
 
         Row {
             id: brand
-            anchors { left: parent.left; leftMargin: 32; verticalCenter: parent.verticalCenter }
+            visible: !topBar.compact
+            anchors { left: parent.left; leftMargin: 32 }
+            y: (Theme.topBarHeight - height) / 2
             spacing: 22
             Emblem { width: 84; height: 84; anchors.verticalCenter: parent.verticalCenter }
             Column {
@@ -70,30 +142,31 @@ ApplicationWindow {
                     objectName: "centreName"
                     width: Math.min(implicitWidth, root.width - actions.width - 200)
                     text: bridge.centreName
-                    color: "white"
-                    font.pixelSize: 38
+                    color: Theme.textOnPrimary
+                    font.pixelSize: Theme.px(38)
                     font.weight: Font.Bold
                     elide: Text.ElideRight
                 }
                 Text {
                     objectName: "topBarSubtitle"
                     text: qsTr("24-hour self-service")
-                    color: "#D6E4F5"
-                    font.pixelSize: 26
+                    color: Theme.textOnPrimaryMuted
+                    font.pixelSize: Theme.px(26)
                 }
             }
         }
 
         Row {
             id: actions
-            anchors { right: parent.right; rightMargin: 28; verticalCenter: parent.verticalCenter }
+            anchors { right: parent.right; rightMargin: 28 }
+            y: (Theme.topBarHeight - height) / 2
             spacing: 18
             Text {
                 id: clock
                 anchors.verticalCenter: parent.verticalCenter
-                visible: root.landscape || !root.inSession
-                color: "white"
-                font.pixelSize: 34
+                visible: (root.landscape || !root.inSession) && !Theme.elderly
+                color: Theme.textOnPrimary
+                font.pixelSize: Theme.px(34)
                 font.weight: Font.Medium
                 text: Qt.formatTime(new Date(), "hh:mm")
                 Timer {
@@ -106,9 +179,9 @@ ApplicationWindow {
             KioskButton {
                 objectName: "languageButton"
                 kind: "ghost"
-                implicitHeight: 92
-                implicitWidth: 190
-                fontSize: 32
+                implicitHeight: Theme.topButtonHeight
+                implicitWidth: Math.max(Theme.dp(170), contentItem.implicitWidth + 40)
+                fontSize: Theme.px(32)
                 // Each language is named in its own script, so these two are not translated.
                 text: bridge.language === "zh_CN" ? "English" : "中文"
                 onClicked: bridge.intent("language", {"lang": bridge.language === "zh_CN" ? "en" : "zh_CN"})
@@ -117,11 +190,118 @@ ApplicationWindow {
                 objectName: "cancelButton"
                 visible: root.inSession
                 kind: "danger"
-                implicitHeight: 92
-                implicitWidth: Math.max(200, contentItem.implicitWidth + 64)
-                fontSize: 32
+                implicitHeight: Theme.topButtonHeight
+                implicitWidth: Math.max(Theme.dp(170), contentItem.implicitWidth + 48)
+                fontSize: Theme.px(32)
                 text: qsTr("Home")
                 onClicked: bridge.intent("cancel", {})
+            }
+        }
+
+        // Elderly mode, high contrast, lower reach and voice: one tap away on every screen.
+        Flow {
+            id: accessBar
+            objectName: "accessBar"
+            // The width of all buttons in one row.
+            readonly property real naturalWidth: {
+                var w = 0, n = 0
+                for (var i = 0; i < children.length; ++i) {
+                    if (children[i].visible) {
+                        w += children[i].width
+                        n += 1
+                    }
+                }
+                return w + Math.max(0, n - 1) * spacing
+            }
+            x: topBar.accessInline ? actions.x - width - 28 : 24
+            y: topBar.compact ? 15
+               : topBar.accessInline ? (Theme.topBarHeight - height) / 2 : Theme.topBarHeight - 6
+            width: topBar.accessInline ? naturalWidth
+                   : topBar.compact ? actions.x - 48 : root.width - 48
+            spacing: 10
+            readonly property int buttonHeight: Theme.accessBarHeight - 16
+            readonly property int fontSize: Theme.px(28)
+
+            KioskButton {
+                objectName: "elderlyButton"
+                kind: "ghost"
+                selected: Theme.elderly
+                implicitHeight: accessBar.buttonHeight
+                implicitWidth: contentItem.implicitWidth + 30
+                fontSize: accessBar.fontSize
+                text: qsTr("Large text")
+                Accessible.checkable: true
+                Accessible.checked: selected
+                onClicked: root.setMode("elderly", !Theme.elderly)
+            }
+            KioskButton {
+                objectName: "contrastButton"
+                kind: "ghost"
+                selected: Theme.highContrast
+                implicitHeight: accessBar.buttonHeight
+                implicitWidth: contentItem.implicitWidth + 30
+                fontSize: accessBar.fontSize
+                text: qsTr("High contrast")
+                Accessible.checkable: true
+                Accessible.checked: selected
+                onClicked: root.setMode("contrast", !Theme.highContrast)
+            }
+            KioskButton {
+                objectName: "lowReachButton"
+                kind: "ghost"
+                selected: root.lowReach
+                implicitHeight: accessBar.buttonHeight
+                implicitWidth: contentItem.implicitWidth + 30
+                fontSize: accessBar.fontSize
+                text: qsTr("Wheelchair")
+                Accessible.checkable: true
+                Accessible.checked: selected
+                onClicked: root.setMode("low_reach", !root.lowReach)
+            }
+            KioskButton {
+                objectName: "speakButton"
+                visible: root.access.voice === true
+                kind: "ghost"
+                selected: bridge.speaking
+                implicitHeight: accessBar.buttonHeight
+                implicitWidth: contentItem.implicitWidth + 30
+                fontSize: accessBar.fontSize
+                text: bridge.speaking ? qsTr("Stop reading") : qsTr("Read aloud")
+                onClicked: bridge.toggleSpeech(root.speechText())
+            }
+            Row {  // the volume control wraps as one piece
+                visible: root.access.voice === true
+                spacing: accessBar.spacing
+            KioskButton {
+                objectName: "volumeDownButton"
+                kind: "ghost"
+                enabled: root.volume > 0
+                implicitHeight: accessBar.buttonHeight
+                implicitWidth: accessBar.buttonHeight
+                fontSize: accessBar.fontSize
+                text: "−"
+                Accessible.name: qsTr("Quieter")
+                onClicked: bridge.intent("accessibility", {"volume": Math.max(0, root.volume - 10)})
+            }
+            Text {
+                objectName: "volumeLabel"
+                height: accessBar.buttonHeight
+                verticalAlignment: Text.AlignVCenter
+                color: Theme.textOnPrimary
+                font.pixelSize: accessBar.fontSize
+                text: qsTr("Volume %1").arg(root.volume)
+            }
+            KioskButton {
+                objectName: "volumeUpButton"
+                kind: "ghost"
+                enabled: root.volume < 100
+                implicitHeight: accessBar.buttonHeight
+                implicitWidth: accessBar.buttonHeight
+                fontSize: accessBar.fontSize
+                text: "+"
+                Accessible.name: qsTr("Louder")
+                onClicked: bridge.intent("accessibility", {"volume": Math.min(100, root.volume + 10)})
+            }
             }
         }
     }
@@ -134,7 +314,9 @@ ApplicationWindow {
             left: parent.left
             right: parent.right
             top: topBar.bottom
-            bottom: keyboard.keyboardActive ? keyboard.top : parent.bottom
+            bottom: parent.bottom
+            // The keyboard sits at the bottom of the reach band; the page ends above it.
+            bottomMargin: keyboard.keyboardActive ? Math.max(0, root.bandBottom - keyboard.y) : 0
         }
         clip: true
 
@@ -146,6 +328,7 @@ ApplicationWindow {
             onSourceChanged: Qt.inputMethod.hide()
         }
     }
+    }  // frame
 
     Connections {
         target: bridge
@@ -165,10 +348,12 @@ ApplicationWindow {
         visible: bridge.countdown >= 0
         color: Qt.rgba(0.04, 0.1, 0.2, 0.55)
         z: 50
-        MouseArea { anchors.fill: parent }  // swallow taps on the page behind
+        MouseArea { objectName: "tapShield"; anchors.fill: parent }  // swallow taps behind
 
         Rectangle {
-            anchors.centerIn: parent
+            anchors.horizontalCenter: parent.horizontalCenter
+            // Centred in the reach band (the whole screen unless in the lower-reach layout).
+            y: root.bandTop + Math.max(0, (root.bandBottom - root.bandTop - height) / 2)
             width: Math.min(parent.width - 2 * Theme.margin, 900)
             height: bannerColumn.implicitHeight + 96
             radius: 24
@@ -192,7 +377,7 @@ ApplicationWindow {
                     objectName: "countdownSeconds"
                     width: parent.width
                     text: bridge.countdown
-                    font.pixelSize: 150
+                    font.pixelSize: Theme.lowReach ? 110 : 150
                     font.weight: Font.Bold
                     color: Theme.warning
                     horizontalAlignment: Text.AlignHCenter
@@ -216,6 +401,8 @@ ApplicationWindow {
         }
     }
 
+    Loader { objectName: "nightBlankLoader"; anchors.fill: parent; z: 180; source: "components/NightBlank.qml" }  // night blanking (issue 8)
+
     // -- maintenance mode (ui/maintenance.py), when the app runs with it ------------------------
     Loader {
         objectName: "maintenanceLoader"
@@ -237,9 +424,11 @@ ApplicationWindow {
         z: 99
         // Full width in portrait; in landscape a full-width keyboard would cover half the screen.
         width: root.landscape ? Math.min(root.width, 1100) : root.width
-        height: item ? item.height : 0
+        // The panel's implicit height: a Loader with a height binding sizes its item to it, so
+        // `item.height` here would read back the Loader's own height (0).
+        height: item ? item.implicitHeight : 0
         x: (root.width - width) / 2
-        y: keyboardActive ? root.height - height : root.height
+        y: keyboardActive ? root.bandBottom - height : root.height
         visible: keyboardActive
         sourceComponent: InputPanel {
             objectName: "inputPanel"

@@ -21,19 +21,24 @@ Button {
         verticalAlignment: Text.AlignVCenter
         elide: Text.ElideRight
         color: !control.enabled ? Theme.disabledText
-             : control.kind === "primary" || control.kind === "danger" || control.selected ? "white"
-             : control.kind === "ghost" ? "white"
+             : control.kind === "ghost" && control.selected ? Theme.primaryDark
+             : control.kind === "primary" || control.kind === "danger" || control.selected ? Theme.textOnPrimary
+             : control.kind === "ghost" ? Theme.textOnPrimary
              : Theme.primary
     }
 
     background: Rectangle {
         radius: Theme.radius
-        border.width: control.kind === "secondary" || control.kind === "ghost" ? 3 : 0
-        border.color: control.kind === "ghost" ? Qt.rgba(1, 1, 1, 0.8)
+        border.width: control.kind === "secondary" || control.kind === "ghost" ? 3
+                    : Theme.highContrast ? 2 : 0
+        border.color: control.kind === "ghost" ? Qt.rgba(1, 1, 1, Theme.highContrast ? 1 : 0.8)
+                    : Theme.highContrast && control.enabled ? Theme.text
                     : control.enabled ? Theme.primary : Theme.border
         color: {
             if (!control.enabled)
                 return Theme.disabled
+            if (control.kind === "ghost" && control.selected)
+                return Theme.textOnPrimary
             if (control.kind === "danger")
                 return control.down ? Qt.darker(Theme.accent, 1.2) : Theme.accent
             if (control.kind === "primary" || control.selected)

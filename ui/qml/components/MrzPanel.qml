@@ -112,7 +112,7 @@ Item {
                                 width: panel.keyWidth
                                 height: panel.keyHeight
                                 implicitWidth: panel.keyWidth
-                                fontSize: 44
+                                fontSize: Theme.px(44)
                                 text: modelData
                                 onClicked: panel.press(modelData)
                             }
@@ -130,7 +130,7 @@ Item {
                             width: panel.keyWidth
                             height: panel.keyHeight
                             implicitWidth: panel.keyWidth
-                            fontSize: 44
+                            fontSize: Theme.px(44)
                             text: modelData
                             onClicked: panel.press(modelData)
                         }

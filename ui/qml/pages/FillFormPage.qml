@@ -21,7 +21,8 @@ Item {
     function hintsFor(type) {
         switch (type) {
         case "phone": return privateHints | Qt.ImhDialableCharactersOnly
-        case "number": return privateHints | Qt.ImhFormattedNumbersOnly
+        case "number":
+        case "money": return privateHints | Qt.ImhFormattedNumbersOnly
         case "postal_code": return privateHints | Qt.ImhDigitsOnly
         case "id_number":
         case "credit_code": return privateHints | Qt.ImhPreferUppercase | Qt.ImhLatinOnly
@@ -38,8 +39,29 @@ Item {
         case "postal_code": return qsTr("6 digits")
         case "date": return qsTr("YYYY-MM-DD")
         case "name": return qsTr("As on the ID card")
+        case "money": return qsTr("Amount, e.g. 50")
         }
         return ""
+    }
+
+    // The courier address's region field (province / city / district pickers), if shown.
+    readonly property var regionField: {
+        for (var i = 0; i < fields.length; ++i)
+            if (fields[i].type === "region")
+                return fields[i]
+        return null
+    }
+    readonly property var levelTitles: ({
+        "province": qsTr("Province"),
+        "city": qsTr("City"),
+        "district": qsTr("District / county")
+    })
+
+    function openPicker(level) {
+        Qt.inputMethod.commit()
+        Qt.inputMethod.hide()
+        picker.level = level
+        picker.open()
     }
 
     function ensureVisible(item) {
@@ -77,7 +99,7 @@ Item {
                 id: notice
                 objectName: "formMessage"
                 width: column.width
-                tone: "error"
+                tone: bridge.message === "lookup.loading" ? "info" : "error"
                 text: Texts.message(bridge.message)
             }
             Repeater {
@@ -109,12 +131,195 @@ Item {
         }
     }
 
+    // The list of one region level; choosing moves on to the next level that has choices.
+    Popup {
+        id: picker
+        objectName: "regionPicker"
+        property string level: "province"
+        readonly property var options: page.regionField && page.regionField.options
+                                       ? (page.regionField.options[level] || []) : []
+        parent: Overlay.overlay
+        x: Theme.margin
+        y: Theme.margin
+        width: (parent ? parent.width : page.width) - 2 * Theme.margin
+        // As tall as its list needs (31 provinces at most), never taller than the window.
+        height: Math.min((parent ? parent.height : page.height) - 2 * Theme.margin,
+                         closePicker.height + optionFlow.implicitHeight + Theme.spacing + 2 * padding)
+        modal: true
+        focus: true
+        closePolicy: Popup.CloseOnPressOutside
+        padding: Theme.margin / 2
+        background: Rectangle {
+            radius: Theme.radius
+            color: Theme.background
+            border.color: Theme.border
+            border.width: Theme.borderWidth
+        }
+        contentItem: Item {
+            Text {
+                id: pickerTitle
+                anchors { left: parent.left; right: closePicker.left; top: parent.top; rightMargin: Theme.spacing }
+                text: qsTr("Choose: %1").arg(page.levelTitles[picker.level] || "")
+                font.pixelSize: Theme.fontLarge
+                font.weight: Font.Bold
+                color: Theme.text
+                elide: Text.ElideRight
+            }
+            KioskButton {
+                id: closePicker
+                objectName: "regionPickerClose"
+                anchors { right: parent.right; top: parent.top }
+                kind: "secondary"
+                fontSize: Theme.fontBody
+                implicitHeight: Theme.topButtonHeight
+                text: qsTr("Close")
+                onClicked: picker.close()
+            }
+            Flickable {
+                anchors { left: parent.left; right: parent.right; top: closePicker.bottom; bottom: parent.bottom; topMargin: Theme.spacing }
+                contentHeight: optionFlow.implicitHeight
+                clip: true
+                boundsBehavior: Flickable.StopAtBounds
+                ScrollBar.vertical: ScrollBar { width: Theme.spacing / 2 }
+                Flow {
+                    id: optionFlow
+                    width: parent.width
+                    spacing: Theme.spacing / 2
+                    Repeater {
+                        model: picker.options
+                        KioskButton {
+                            objectName: "region_" + modelData.code
+                            kind: "secondary"
+                            fontSize: Theme.fontBody
+                            implicitHeight: Theme.topButtonHeight
+                            width: (optionFlow.width - 2 * Theme.spacing / 2) / 3
+                            text: modelData.name
+                            onClicked: {
+                                bridge.intent("region", {"level": picker.level, "code": modelData.code})
+                                var next = picker.level === "province" ? "city"
+                                         : picker.level === "city" ? "district" : ""
+                                var opts = next !== "" && page.regionField && page.regionField.options
+                                           ? (page.regionField.options[next] || []) : []
+                                if (next !== "" && opts.length > 0)
+                                    picker.level = next
+                                else
+                                    picker.close()
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    component RowEditor: Rectangle {
+        id: rowCard
+        required property int index  // the row (a Repeater delegate with required properties)
+        property var f: ({})
+        readonly property int rowIndex: index
+        readonly property var cells: (f.value || [])[rowIndex] || ({})
+        readonly property var errors: f.cell_errors || ({})
+        height: rowColumn.implicitHeight + Theme.spacing
+        radius: Theme.radius
+        color: Theme.surface
+        border.color: Theme.border
+        border.width: Theme.borderWidth
+        Column {
+            id: rowColumn
+            x: Theme.spacing / 2
+            y: Theme.spacing / 2
+            width: parent.width - Theme.spacing
+            spacing: Theme.spacing / 3
+            Item {
+                width: parent.width
+                height: removeRow.height
+                Text {
+                    anchors.verticalCenter: parent.verticalCenter
+                    text: qsTr("No. %1").arg(rowCard.rowIndex + 1)
+                    font.pixelSize: Theme.fontBody
+                    font.weight: Font.Medium
+                    color: Theme.text
+                }
+                KioskButton {
+                    id: removeRow
+                    objectName: "field_" + rowCard.f.id + "_remove_" + rowCard.rowIndex
+                    anchors.right: parent.right
+                    kind: "secondary"
+                    fontSize: Theme.fontSmall
+                    implicitHeight: Theme.topButtonHeight * 0.8
+                    text: qsTr("Remove")
+                    onClicked: bridge.intent("row_remove", {"field": rowCard.f.id, "row": rowCard.rowIndex})
+                }
+            }
+            Repeater {
+                model: rowCard.f.columns || []
+                Column {
+                    id: cell
+                    readonly property string errorKey: rowCard.errors[rowCard.rowIndex + "." + modelData.id] || ""
+                    width: rowColumn.width
+                    spacing: Theme.spacing / 4
+                    Text {
+                        text: modelData.label + (modelData.required ? " *" : "")
+                        font.pixelSize: Theme.fontSmall
+                        color: Theme.muted
+                    }
+                    TextField {
+                        id: cellField
+                        objectName: "field_" + rowCard.f.id + "_" + rowCard.rowIndex + "_" + modelData.id
+                        width: parent.width
+                        height: Theme.topButtonHeight
+                        font.pixelSize: Theme.fontBody
+                        leftPadding: Theme.spacing
+                        maximumLength: modelData.max_length > 0 ? modelData.max_length : 32767
+                        inputMethodHints: page.hintsFor(modelData.type)
+                        placeholderText: page.placeholderFor(modelData.type)
+                        placeholderTextColor: Theme.disabledText
+                        color: Theme.text
+                        property bool ready: false
+                        Component.onCompleted: { text = rowCard.cells[modelData.id] || ""; ready = true }
+                        onTextChanged: if (ready) bridge.intent("row_input", {"field": rowCard.f.id, "row": rowCard.rowIndex, "column": modelData.id, "value": text})
+                        onActiveFocusChanged: if (activeFocus) page.ensureVisible(cell)
+                        background: Rectangle {
+                            radius: Theme.radius
+                            color: Theme.surface
+                            border.width: cellField.activeFocus || cell.errorKey ? Theme.borderWidth * 2 : Theme.borderWidth
+                            border.color: cell.errorKey ? Theme.error : cellField.activeFocus ? Theme.primary : Theme.border
+                        }
+                    }
+                    Text {
+                        objectName: "error_" + rowCard.f.id + "_" + rowCard.rowIndex + "_" + modelData.id
+                        visible: cell.errorKey !== ""
+                        width: parent.width
+                        text: Texts.message(cell.errorKey)
+                        font.pixelSize: Theme.fontSmall
+                        color: Theme.error
+                        wrapMode: Text.Wrap
+                    }
+                }
+            }
+        }
+    }
+
     component FieldEditor: Column {
         id: editor
         required property int index
         readonly property var f: page.fields[index] || ({})
         readonly property bool hasError: !!f.error
+        // Types with an editor of their own; the rest type into one line.
+        readonly property bool lineType: ["textarea", "choice", "region", "multi_choice", "rows", "lookup"].indexOf(f.type) < 0
         spacing: 10
+
+        // A heading that splits a long form (企业开办: licence, seals, bank, tax).
+        Text {
+            visible: !!editor.f.section
+            width: parent.width
+            topPadding: Theme.spacing
+            text: editor.f.section || ""
+            font.pixelSize: Theme.fontLarge
+            font.weight: Font.Bold
+            color: Theme.primaryDark
+            wrapMode: Text.Wrap
+        }
 
         Row {
             spacing: 16
@@ -135,40 +340,118 @@ Item {
                     id: lockText
                     anchors.centerIn: parent
                     text: qsTr("From your ID card")
-                    font.pixelSize: 24
+                    font.pixelSize: Theme.px(24)
                     color: Theme.success
                 }
             }
         }
 
-        // Choices: one big button per option.
+        // Choices: one big button per option (a lookup's are found online, one per line).
         Flow {
-            objectName: "field_" + editor.f.id
-            visible: editor.f.type === "choice"
+            objectName: editor.f.type === "choice" || editor.f.type === "lookup" ? "field_" + editor.f.id : ""
+            visible: editor.f.type === "choice" || editor.f.type === "lookup"
             width: parent.width
             spacing: 16
             Repeater {
-                model: editor.f.type === "choice" ? editor.f.choices : []
+                model: editor.f.type === "choice" || editor.f.type === "lookup" ? editor.f.choices : []
                 KioskButton {
                     objectName: "field_" + editor.f.id + "_" + modelData.value
                     kind: "secondary"
                     selected: editor.f.value === modelData.value
                     enabled: !editor.f.readonly
                     fontSize: Theme.fontBody
-                    implicitHeight: 96
-                    text: modelData.label
+                    implicitHeight: editor.f.type === "lookup" ? Theme.buttonHeight * 1.4 : Theme.dp(96)
+                    width: editor.f.type === "lookup" ? parent.width : implicitWidth
+                    text: (editor.f.type === "lookup" && editor.f.value === modelData.value ? "\u2713 " : "") + modelData.label
                     onClicked: bridge.intent("input", {"field": editor.f.id, "value": modelData.value})
                 }
             }
         }
 
+        // A lookup that failed (intake down or slow): say so and offer to try again.
+        KioskButton {
+            objectName: "lookupRetry"
+            visible: editor.f.type === "lookup" && editor.f.lookup_state === "failed"
+            kind: "secondary"
+            fontSize: Theme.fontBody
+            text: qsTr("Try again")
+            onClicked: bridge.intent("lookup_retry", {})
+        }
+
+        // Region: three pickers; each opens the list of the level below the one chosen.
+        Flow {
+            objectName: editor.f.type === "region" ? "field_" + editor.f.id : ""
+            visible: editor.f.type === "region"
+            width: parent.width
+            spacing: Theme.spacing / 2
+            Repeater {
+                model: editor.f.type === "region" ? ["province", "city", "district"] : []
+                KioskButton {
+                    readonly property var r: editor.f.region || ({})
+                    readonly property string chosen: r[modelData + "_name"] || ""
+                    objectName: "field_" + editor.f.id + "_" + modelData
+                    visible: modelData !== "district" || r.needs_district !== false
+                    enabled: modelData === "province" || (modelData === "city" && !!r.province)
+                             || (modelData === "district" && !!r.city)
+                    kind: "secondary"
+                    selected: chosen !== ""
+                    fontSize: Theme.fontBody
+                    width: (parent.width - 2 * Theme.spacing / 2) / 3
+                    text: chosen !== "" ? chosen : page.levelTitles[modelData] + " ▾"
+                    onClicked: page.openPicker(modelData)
+                }
+            }
+        }
+
+        // Several choices: each option toggles.
+        Flow {
+            objectName: editor.f.type === "multi_choice" ? "field_" + editor.f.id : ""
+            visible: editor.f.type === "multi_choice"
+            width: parent.width
+            spacing: Theme.spacing / 2
+            Repeater {
+                model: editor.f.type === "multi_choice" ? editor.f.choices : []
+                KioskButton {
+                    readonly property bool chosen: (editor.f.value || []).indexOf(modelData.value) >= 0
+                    objectName: "field_" + editor.f.id + "_" + modelData.value
+                    kind: "secondary"
+                    selected: chosen
+                    fontSize: Theme.fontBody
+                    implicitHeight: Theme.topButtonHeight
+                    text: (chosen ? "\u2713 " : "") + modelData.label
+                    onClicked: bridge.intent("input", {"field": editor.f.id, "value": modelData.value})
+                }
+            }
+        }
+
+        // Repeated rows (shareholders): one card per row, a cell per column.
+        Column {
+            visible: editor.f.type === "rows"
+            width: parent.width
+            spacing: Theme.spacing / 2
+            Repeater {
+                model: editor.f.type === "rows" ? (editor.f.value || []).length : 0
+                RowEditor { f: editor.f; width: parent.width }
+            }
+            KioskButton {
+                objectName: "field_" + editor.f.id + "_add"
+                visible: editor.f.type === "rows"
+                enabled: (editor.f.value || []).length < (editor.f.max_rows || 1)
+                kind: "secondary"
+                fontSize: Theme.fontBody
+                implicitHeight: Theme.topButtonHeight
+                text: qsTr("+ Add a row")
+                onClicked: bridge.intent("row_add", {"field": editor.f.id})
+            }
+        }
+
         TextField {
             id: line
-            objectName: editor.f.type === "textarea" || editor.f.type === "choice" ? "" : "field_" + editor.f.id
-            visible: editor.f.type !== "textarea" && editor.f.type !== "choice"
+            objectName: editor.lineType ? "field_" + editor.f.id : ""
+            visible: editor.lineType
             width: parent.width
             height: visible ? 100 : 0
-            font.pixelSize: 38
+            font.pixelSize: Theme.px(38)
             leftPadding: 24
             rightPadding: 24
             readOnly: !!editor.f.readonly
@@ -196,7 +479,7 @@ Item {
             visible: editor.f.type === "textarea"
             width: parent.width
             height: visible ? 220 : 0
-            font.pixelSize: 36
+            font.pixelSize: Theme.px(36)
             wrapMode: TextEdit.Wrap
             padding: 20
             inputMethodHints: page.privateHints

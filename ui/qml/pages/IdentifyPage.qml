@@ -39,7 +39,8 @@ Item {
     }
     Item {
         id: art
-        visible: !page.keying
+        // Too little room (large text, lower-reach layout): the message alone says it.
+        visible: !page.keying && artArea.height >= Theme.dp(160)
         // Card above reader, centred in the free space, shrunk when the space is short.
         width: artArea.width
         height: Math.min(artArea.height, width * 0.75)
@@ -72,7 +73,7 @@ Item {
                 anchors { horizontalCenter: parent.horizontalCenter; bottom: parent.bottom; bottomMargin: 12 }
                 text: qsTr("Card reader")
                 color: "#C9D6E6"
-                font.pixelSize: 26
+                font.pixelSize: Theme.px(26)
             }
         }
 

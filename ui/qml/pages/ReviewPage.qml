@@ -55,7 +55,7 @@ Item {
                                 width: parent.width * 0.36
                                 anchors.verticalCenter: parent.verticalCenter
                                 text: modelData.label
-                                font.pixelSize: 30
+                                font.pixelSize: Theme.px(30)
                                 color: Theme.muted
                                 wrapMode: Text.Wrap
                             }
@@ -64,7 +64,7 @@ Item {
                                 objectName: "review_value_" + index
                                 anchors { left: label.right; right: parent.right; leftMargin: 20; verticalCenter: parent.verticalCenter }
                                 text: modelData.value
-                                font.pixelSize: 32
+                                font.pixelSize: Theme.px(32)
                                 color: Theme.text
                                 wrapMode: Text.Wrap
                             }
@@ -101,6 +101,44 @@ Item {
                         fontSize: Theme.fontBody
                         text: (page.d.delivery === modelData ? "\u2713  " : "") + Texts.delivery(modelData)
                         onClicked: bridge.intent("delivery", {"option": modelData})
+                    }
+                }
+                // Free courier: who and where, masked (the hall is public).
+                Rectangle {
+                    objectName: "courierSummary"
+                    visible: !!page.d.courier
+                    width: parent.width
+                    height: visible ? courierColumn.implicitHeight + 2 * Theme.spacing : 0
+                    radius: Theme.radius
+                    color: Theme.surface
+                    border.color: Theme.border
+                    border.width: Theme.borderWidth
+                    Column {
+                        id: courierColumn
+                        anchors { left: parent.left; right: parent.right; top: parent.top; margins: Theme.spacing }
+                        spacing: Theme.spacing / 3
+                        Text {
+                            width: parent.width
+                            text: qsTr("Free courier to")
+                            font.pixelSize: Theme.fontSmall
+                            color: Theme.muted
+                        }
+                        Text {
+                            objectName: "courierRecipient"
+                            width: parent.width
+                            text: page.d.courier ? page.d.courier.recipient + "  " + page.d.courier.phone : ""
+                            font.pixelSize: Theme.fontBody
+                            color: Theme.text
+                            wrapMode: Text.Wrap
+                        }
+                        Text {
+                            objectName: "courierAddress"
+                            width: parent.width
+                            text: page.d.courier ? page.d.courier.address : ""
+                            font.pixelSize: Theme.fontBody
+                            color: Theme.text
+                            wrapMode: Text.Wrap
+                        }
                     }
                 }
                 Text {

@@ -1,0 +1,5 @@
+"""Voice guidance output: offline text-to-speech (espeak-ng)."""
+
+from drivers.voice.espeak import EspeakVoice, VoiceUnavailable
+
+__all__ = ["EspeakVoice", "VoiceUnavailable"]
