@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QMetaObject, QPointF, Qt
+from PySide6.QtQml import QQmlEngine, QQmlExpression
 from PySide6.QtQuick import QQuickItem
 from PySide6.QtTest import QTest
 
@@ -71,3 +72,17 @@ def tap(ui: KioskUi, name: str, *, on_screen: bool = False) -> None:
     else:
         assert QMetaObject.invokeMethod(target, "click")
     pump(10)
+
+
+def wait_screen(ui: KioskUi, *screens: str) -> None:
+    """Wait until the flow shows one of `screens`."""
+    wait_until(lambda: ui.bridge.screen in screens, f"screen {' or '.join(screens)}")
+
+
+def js(ui: KioskUi, expression: str) -> Any:
+    """Evaluate `expression` in Main.qml's context (its imports: QtQuick.VirtualKeyboard)."""
+    context = QQmlEngine.contextForObject(ui.window)
+    expr = QQmlExpression(context, ui.window, expression)
+    value, _undefined = expr.evaluate()
+    assert not expr.hasError(), expr.error().toString()
+    return value

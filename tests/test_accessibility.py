@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QMetaObject, QPointF, QRectF
-from PySide6.QtQml import QQmlEngine, QQmlExpression
 from PySide6.QtQuick import QQuickItem
 
 from drivers.voice import EspeakVoice
@@ -31,7 +30,7 @@ from ui.app import I18N_DIR, QML_DIR, KioskUi
 from ui.tour import pump, wait_until
 
 from .conftest import FakeClock, write_overlay
-from .qt_support import QT_MARKS, item, shown_ui, tap
+from .qt_support import QT_MARKS, item, js, shown_ui, tap, wait_screen
 
 pytestmark = QT_MARKS
 
@@ -73,18 +72,6 @@ def ui(qapp: Any, terminal: Any) -> Iterator[KioskUi]:
 @contextlib.contextmanager
 def open_ui(qapp: Any, terminal: Any, **kwargs: Any) -> Iterator[KioskUi]:
     yield from shown_ui(qapp, terminal, **kwargs)
-
-
-def wait_screen(ui: KioskUi, *screens: str) -> None:
-    wait_until(lambda: ui.bridge.screen in screens, f"screen {' or '.join(screens)}")
-
-
-def js(ui: KioskUi, expression: str) -> Any:
-    context = QQmlEngine.contextForObject(ui.window)
-    expr = QQmlExpression(context, ui.window, expression)
-    value, _undefined = expr.evaluate()
-    assert not expr.hasError(), expr.error().toString()
-    return value
 
 
 def walk(root: QQuickItem) -> Iterator[QQuickItem]:

@@ -13,12 +13,11 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QMetaObject, QPointF
 from PySide6.QtGui import QImage
-from PySide6.QtQml import QQmlEngine, QQmlExpression
 
 from ui.app import KioskUi
 from ui.tour import find_item, pump, wait_until
 
-from .qt_support import QT_MARKS, item, shown_ui, tap
+from .qt_support import QT_MARKS, item, js, shown_ui, tap
 
 pytestmark = QT_MARKS
 
@@ -26,14 +25,6 @@ pytestmark = QT_MARKS
 @pytest.fixture
 def ui(qapp: Any, terminal: Any) -> Iterator[KioskUi]:
     yield from shown_ui(qapp, terminal)
-
-
-def js(ui: KioskUi, expression: str) -> Any:
-    context = QQmlEngine.contextForObject(ui.window)
-    expr = QQmlExpression(context, ui.window, expression)
-    value, _undefined = expr.evaluate()
-    assert not expr.hasError(), expr.error().toString()
-    return value
 
 
 def shown_ids(ui: KioskUi) -> list[str]:

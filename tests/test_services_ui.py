@@ -13,7 +13,7 @@ from kiosk.flow import RATING_SERVICE_ID
 from ui.app import KioskUi
 from ui.tour import find_item, wait_until
 
-from .qt_support import QT_MARKS, item, shown_ui, tap
+from .qt_support import QT_MARKS, item, shown_ui, tap, wait_screen
 
 pytestmark = QT_MARKS
 
@@ -21,10 +21,6 @@ pytestmark = QT_MARKS
 @pytest.fixture
 def ui(qapp: Any, terminal: Any) -> Iterator[KioskUi]:
     yield from shown_ui(qapp, terminal)
-
-
-def wait_screen(ui: KioskUi, screen: str) -> None:
-    wait_until(lambda: ui.bridge.screen == screen, f"screen {screen}")
 
 
 def field(ui: KioskUi, field_id: str) -> dict[str, Any]:

@@ -13,12 +13,11 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QImage
-from PySide6.QtQml import QQmlEngine, QQmlExpression
 
 from ui.app import I18N_DIR, QML_DIR, KioskUi
 from ui.tour import find_item, pump, run_tour, wait_until
 
-from .qt_support import QT_MARKS, item, shown_ui, tap
+from .qt_support import QT_MARKS, item, js, shown_ui, tap, wait_screen
 
 pytestmark = QT_MARKS
 
@@ -32,21 +31,8 @@ def ui(qapp: Any, terminal: Any) -> Iterator[KioskUi]:
     yield from shown_ui(qapp, terminal)
 
 
-def wait_screen(ui: KioskUi, screen: str) -> None:
-    wait_until(lambda: ui.bridge.screen == screen, f"screen {screen}")
-
-
 def field_of(ui: KioskUi, field_id: str) -> dict[str, Any]:
     return next(f for f in ui.bridge.data["fields"] if f["id"] == field_id)
-
-
-def js(ui: KioskUi, expression: str) -> Any:
-    """Evaluate `expression` in Main.qml's context (its imports: QtQuick.VirtualKeyboard)."""
-    context = QQmlEngine.contextForObject(ui.window)
-    expr = QQmlExpression(context, ui.window, expression)
-    value, _undefined = expr.evaluate()
-    assert not expr.hasError(), expr.error().toString()
-    return value
 
 
 def test_whole_journey_by_taps(ui: KioskUi, terminal: Any) -> None:
