@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,7 +114,9 @@ class SimulatedPrinterMixin:
     def _init_sim(self, options: dict[str, Any]) -> None:
         self._sim = PrinterSimState()
         self._print_delay_s = float(options.get("print_delay_s", 0.01))
-        self._printed: list[tuple[str, Any]] = []
+        # Bounded: a terminal on simulators runs for weeks (soak, demo); tests look at the last
+        # few jobs only.
+        self._printed: deque[tuple[str, Any]] = deque(maxlen=int(options.get("keep_jobs", 200)))
         self._printed_lock = threading.Lock()
 
     @property

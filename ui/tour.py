@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, QMetaObject, QObject
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QMetaObject, QObject
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuick import QQuickItem, QQuickWindow
@@ -52,6 +52,9 @@ def pump(ms: int = 0) -> None:
     deadline = time.monotonic() + ms / 1000
     while True:
         loop.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        # Outside app.exec() Qt never runs deferred deletes by itself: without this, every page
+        # a journey replaces stays in memory (~4 MB per service-list visit, found by the soak).
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         if time.monotonic() >= deadline:
             return
         time.sleep(0.005)
