@@ -55,8 +55,9 @@ def row_height_mm(row_fraction: float, screen_bottom_mm: float, screen_height_mm
 
 
 # Runs of digits/letters that look like an ID, phone, document or receipt-free number: voice
-# guidance reads fixed instructions and service titles only, so any such run is a leak.
-_NUMBERISH = re.compile(r"[0-9Xx*]{6,}|[A-Z]{1,2}[0-9]{6,}")
+# guidance reads fixed instructions and service titles only, so any such run is a leak. Digits
+# may be grouped with single spaces or dashes ("138 0013 8000", "138-0013-8000").
+_NUMBERISH = re.compile(r"[0-9Xx*](?:[\s-]?[0-9Xx*]){5,}|[A-Z]{1,2}(?:[\s-]?[0-9]){6,}")
 _MAX_CHARS = 600
 
 

@@ -181,6 +181,9 @@ class FlowPorts(Protocol):
         """Look the holder's enterprises or e-certificates up through the intake, off the GUI
         thread and with a timeout; answers with an ("intake", "lookup_result") event."""
 
+    def cancel_lookup(self) -> None:
+        """Drop a lookup that has not run yet; one running must not be answered any more."""
+
 
 MRZ_FIELDS = ("document_number", "birth_date", "expiry_date")
 _MRZ_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
@@ -264,6 +267,7 @@ class Session:
     lookup_state: str = ""
     lookup_reason: str = ""
     lookup_items: list[dict[str, Any]] = field(default_factory=list)
+    lookup_started_at: float = 0.0  # flow clock; past lookup_deadline_s the lookup has failed
     # Identify with a travel document: the MRZ is keyed in ("entry"), then the document is
     # placed on the reader ("place"). The key itself is handed to the reader, never kept here.
     id_mode: str = "id_card"  # "id_card" | "travel_document"
@@ -330,6 +334,7 @@ class Flow:
         self._chart = SessionChart(lambda: self._session)
         self._session_counter = 0
         self._lookup_request = 0  # answers to older lookups are ignored
+        self._published_minute: datetime | None = None  # wall-clock minute of the last view
         self._language: str = config.ui.language
         self._access: dict[str, Any] = self._default_accessibility()
         self._message: str | None = None
@@ -400,6 +405,20 @@ class Flow:
         screen = self.screen
         session = self._session
         if (
+            session is not None
+            and session.lookup_state == "loading"
+            and now - session.lookup_started_at > self.lookup_deadline_s()
+        ):
+            # The lookup thread never answered (a hung or crashed job): do not leave the
+            # citizen on "loading"; a late answer is ignored (its request is no longer current).
+            log.warning("lookup %s gave no answer in time", session.service.lookup)
+            self._lookup_request += 1
+            self.ports.cancel_lookup()
+            session.lookup_state = "failed"
+            session.lookup_reason = "timeout"
+            self._message = "lookup.failed"
+            self._publish()
+        if (
             screen == "printing"
             and session is not None
             and now - session.print_started_at > PRINT_TIMEOUT_S
@@ -417,6 +436,12 @@ class Flow:
         ):
             # Modes switched on at the attract screen and left: the next citizen starts normal.
             self._reset_accessibility()
+            self._publish()
+        if screen in ("attract", "choose_service") and (
+            self._wall_minute() != self._published_minute
+        ):
+            # Opening hours begin and end on the minute: services (and the Start button) become
+            # available or unavailable without any event; one rebuild per minute is cheap.
             self._publish()
         if screen in NO_INACTIVITY_TIMEOUT:
             return
@@ -754,9 +779,17 @@ class Flow:
         session.lookup_state = "loading"
         session.lookup_reason = ""
         session.lookup_items = []
+        session.lookup_started_at = self._clock()
         self._message = "lookup.loading"
         self.ports.lookup(kind, holder, self._lookup_request)
         log.info("lookup %s requested", kind)
+
+    def lookup_deadline_s(self) -> float:
+        """How long the flow waits for a lookup's answer: its connect and read timeouts + 2 s."""
+        from kiosk.lookup import LOOKUP_READ_TIMEOUT_S
+
+        intake = self.config.intake
+        return intake.connect_timeout_s + min(intake.read_timeout_s, LOOKUP_READ_TIMEOUT_S) + 2
 
     def _intent_lookup_retry(self, args: dict[str, Any]) -> None:
         session = self._session
@@ -1403,6 +1436,10 @@ class Flow:
 
     def _end_session(self, outcome: str) -> None:
         self.ports.stop_face()
+        # A queued lookup still holds this citizen's ID number: drop it, and make any answer
+        # still on its way stale.
+        self._lookup_request += 1
+        self.ports.cancel_lookup()
         session = self._session
         if session is not None:
             self._forget_mrz(session)
@@ -1445,7 +1482,11 @@ class Flow:
             return None
         return max(0, math.ceil(remaining))
 
+    def _wall_minute(self) -> datetime:
+        return self._wall().replace(second=0, microsecond=0)
+
     def _publish(self) -> None:
+        self._published_minute = self._wall_minute()
         view = self._build_view(self._countdown(self._clock()))
         if view == self._view:
             return

@@ -93,7 +93,7 @@ def _unavailable_reason(source: HealthSource, services: Mapping[str, str | None]
     if reasons == {"unavailable.offline"}:
         return "backend"
     if reasons == {"unavailable.hours"}:
-        return "closed"  # outside the opening hours: not a fault
+        return "hours"  # outside the opening hours: not a fault (DEVICES.md)
     blocking = [
         source.devices[r.removeprefix("unavailable.")].status
         for r in reasons

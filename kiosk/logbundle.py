@@ -11,7 +11,8 @@ The bundle is one ``kiosk-logs-<terminal>-<YYYYmmdd-HHMMSS>.tar.gz`` with
 - ``manifest.json``: terminal id, time, software version, file list.
 
 Where it goes: `find_export_dir` takes the configured directory, else the first writable
-removable mount under /media or /run/media (from /proc/self/mounts); with none the export is
+removable mount under /media or /run/media (from /proc/self/mounts), /media/kiosk-usb first
+(where packaging/udev/70-kiosk.rules mounts a stick for the kiosk user); with none the export is
 refused with `ExportRefused` and a message for the technician. The file is written under a
 temporary name, flushed to the stick (fsync) and then renamed, so a pulled stick never holds a
 half bundle under the final name.
@@ -31,6 +32,8 @@ from typing import Any
 __all__ = ["ExportRefused", "export_bundle", "find_export_dir", "removable_mounts"]
 
 MOUNTS_FILE = Path("/proc/self/mounts")
+# Where the packaged udev rule mounts a vfat/exFAT stick (uid=kiosk, umask=077): preferred.
+KIOSK_USB_MOUNT = Path("/media/kiosk-usb")
 # File systems a USB stick may carry; others under /media (bind mounts, tmpfs) are not sticks.
 _STICK_FS = frozenset({"vfat", "exfat", "ntfs", "ntfs3", "fuseblk", "ext2", "ext3", "ext4", "xfs"})
 
@@ -85,7 +88,7 @@ def find_export_dir(
     if not mounts:
         shown = ", ".join(str(r) for r in roots)
         raise ExportRefused(f"no USB stick found (nothing writable mounted under {shown})")
-    return mounts[0]
+    return KIOSK_USB_MOUNT if KIOSK_USB_MOUNT in mounts else mounts[0]
 
 
 def _json(value: Any) -> bytes:

@@ -15,6 +15,7 @@ log = logging.getLogger("kiosk.lookup")
 
 PATHS = {"enterprises": "/v1/enterprises", "certificates": "/v1/certificates"}
 MAX_ITEMS = 50
+LOOKUP_READ_TIMEOUT_S = 8  # a citizen waits for a lookup: shorter than the sync's read timeout
 
 
 def fetch(
@@ -61,6 +62,9 @@ def fetch(
     except requests.RequestException as exc:
         log.warning("lookup %s: intake unreachable (%s)", kind, type(exc).__name__)
         return {"ok": False, "reason": "unreachable"}
+    except OSError as exc:  # requests raises a plain OSError for a missing CA bundle or cert
+        log.error("lookup %s: TLS files unusable (%s)", kind, type(exc).__name__)
+        return {"ok": False, "reason": "credentials"}
     if response.status_code != 200:
         log.warning("lookup %s: intake answered %d", kind, response.status_code)
         return {"ok": False, "reason": f"http_{response.status_code}"}

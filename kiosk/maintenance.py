@@ -38,6 +38,7 @@ from typing import Any
 from kiosk import logbundle, privacy
 from kiosk.config.schema import MaintenanceSettings
 from kiosk.logring import RingLogHandler
+from kiosk.watchdog import EXIT_DESKTOP, EXIT_RESTART
 
 __all__ = [
     "DEVICE_TESTS",
@@ -52,10 +53,6 @@ __all__ = [
     "verify_pin",
 ]
 
-# Exit codes of `kiosk run` agreed with packaging and rig: systemd restarts the app on 75; the
-# kiosk session script starts a plain desktop instead of relaunching on 76.
-EXIT_RESTART = 75
-EXIT_DESKTOP = 76
 PAPER_KINDS = ("receipt", "licence")  # receipt roll, A4 paper
 
 log = logging.getLogger("kiosk.maintenance")
@@ -399,6 +396,9 @@ class SystemActions:
         self._clock = clock
         self._armed: tuple[str, float] | None = None
         self.requested_exit: int | None = None
+        # Runs the reboot command off the caller's thread (the UI sets it: the command may take
+        # up to 30 s); `background(fn)` calls fn() elsewhere and reports its result itself.
+        self.background: Callable[[Callable[[], str]], None] | None = None
 
     @property
     def armed(self) -> str | None:
@@ -435,7 +435,14 @@ class SystemActions:
             if self.exit_app is not None:
                 self.exit_app(code)
             return "done"
-        command = list(m.settings.reboot_command)
+        if self.background is not None:
+            self.background(self._reboot)
+            return "started"
+        return self._reboot()
+
+    def _reboot(self) -> str:
+        """Run the reboot command: 'done' or 'failed: why' (blocks up to 30 s)."""
+        command = list(self._m.settings.reboot_command)
         try:
             result = self._run(command, timeout=30, check=False, capture_output=True)
         except (OSError, subprocess.SubprocessError) as exc:
@@ -623,9 +630,9 @@ class MaintenanceConsole:
     def test_print(self, kind: str) -> tuple[str | None, bytes | None]:
         """Print a test receipt / A4 page; returns (problem or None, preview PNG or None).
 
-        The preview is what the printer is sent, rendered to an image: the receipt through the
-        ESC/POS encoder and the receipt simulator's renderer, the page as the PDF renderer
-        draws it. The sample content is fictional and marked as a test.
+        The preview is the printer's own `preview_png(document)` (what it is sent, rendered to
+        an image; a slow render: call this on the storage thread, `test_print_async`). The
+        sample content is fictional and marked as a test.
         """
         printer = self.terminal.devices.get(kind)
         if printer is None:
@@ -638,7 +645,8 @@ class MaintenanceConsole:
             else sample_licence_document(self.terminal.config.terminal.id, self._wall())
         )
         try:
-            preview = render_preview(kind, document, getattr(printer, "_options", {}))
+            preview_png = getattr(printer, "preview_png", None)
+            preview = preview_png(document) if preview_png is not None else None
         except Exception as exc:  # a preview problem must not keep the page from printing
             log.warning("maintenance: %s preview failed: %s", kind, type(exc).__name__)
             preview = None
@@ -650,6 +658,13 @@ class MaintenanceConsole:
             self._set_test(kind, state="failed", reason=type(exc).__name__)
             return f"{kind}: {type(exc).__name__}", preview
         return None, preview
+
+    def test_print_async(
+        self, kind: str, done: Callable[[tuple[str | None, bytes | None] | None, str | None], None]
+    ) -> None:
+        """`test_print` (rendering the preview takes a while) on the storage thread;
+        `done((problem, png), error)` on the owner's thread."""
+        self._on_storage(lambda: self.test_print(kind), done)
 
     def _on_device_event(self, event: Any) -> None:
         """Device events (worker threads): results of the tests that are waiting."""
@@ -695,6 +710,26 @@ class MaintenanceConsole:
     def paper_replaced(self, kind: str, by: str | None = None) -> dict[str, Any]:
         """The technician put in a new receipt roll ("receipt") or A4 paper ("licence")."""
         return self.paper.replaced(kind, by)
+
+    def paper_replaced_async(
+        self, kind: str, by: str | None, done: Callable[[Any, str | None], None]
+    ) -> None:
+        """`paper_replaced` on the storage thread (the counter file is fsynced);
+        `done(entry, error)` on the owner's thread, error "ValueError: message" when refused."""
+
+        def work() -> Any:
+            try:
+                return self.paper_replaced(kind, by)
+            except ValueError as exc:
+                return exc
+
+        def finished(result: Any, error: str | None) -> None:
+            if isinstance(result, ValueError):
+                done(None, f"ValueError: {result}")
+            else:
+                done(result, error)
+
+        self._on_storage(work, finished)
 
     # -- logs ----------------------------------------------------------------------------------
     def recent_logs(self, limit: int = 200, min_level: int = logging.INFO) -> list[dict[str, Any]]:
@@ -801,19 +836,3 @@ def sample_licence_document(terminal_id: str, now: float) -> dict[str, Any]:
         },
         "transaction_id": f"TEST-{terminal_id}",
     }
-
-
-def render_preview(kind: str, document: Any, options: Mapping[str, Any]) -> bytes:
-    """PNG of what a test print puts on paper (loaded at run time: the A4 renderer uses Qt)."""
-    import importlib
-
-    if kind == "receipt":
-        escpos = importlib.import_module("drivers.receipt.escpos")
-        sink = importlib.import_module("drivers.receipt.sink")
-        profile = {k: v for k, v in options.items() if k in ("paper_mm", "chinese", "charset")}
-        docs = sink.decode(escpos.preview_bytes(document, profile))
-        png: bytes = sink.render_png(docs[-1], paper_mm=int(profile.get("paper_mm", 80)))
-        return png
-    render = importlib.import_module("drivers.licence.render")
-    page: bytes = render.render_png(document, dpi=60)
-    return page

@@ -13,7 +13,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +22,7 @@ from drivers.base import Device, DeviceEvent
 from drivers.registry import create_device
 from kiosk.config import KioskConfig
 from kiosk.flow import Flow, ViewState
+from kiosk.lookup import LOOKUP_READ_TIMEOUT_S
 from kiosk.printjobs import duplicate_receipt, recover_print_jobs
 from kiosk.workdays import WorkCalendar
 from offline_cache import Outbox, OutboxError, StorageFull
@@ -32,7 +33,6 @@ if TYPE_CHECKING:  # requests costs ~0.1 s at start; only terminals with an inta
 log = logging.getLogger("kiosk.terminal")
 
 DEVICE_CLASSES = ("idcard", "receipt", "licence", "camera")
-LOOKUP_READ_TIMEOUT_S = 8  # a citizen waits for a lookup: shorter than the sync's read timeout
 
 
 _STORAGE_RESULT = "storage_result"  # Event.source of run_storage results
@@ -69,6 +69,8 @@ class Terminal:
         self._storage = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-storage")
         # Online lookups (enterprises, e-certificates): never on the GUI thread (issue 9).
         self._lookups = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-lookup")
+        self._lookup_future: Future[None] | None = None
+        self._lookup_live: int | None = None  # the one request still allowed to run and answer
         self._print_jobs: dict[str, tuple[str, str]] = {}  # job id -> (kind, transaction id)
         self._lock = threading.Lock()
         self.flow = Flow(config, self, clock=clock, calendar=calendar)
@@ -76,6 +78,7 @@ class Terminal:
         self._intent_observers: list[Callable[[str, Mapping[str, Any], str, str], None]] = []
         self._print_observers: list[Callable[[str, str, Any], None]] = []
         self._device_observers: list[Callable[[DeviceEvent], None]] = []  # maintenance tests
+        self._config_listeners: list[Callable[[KioskConfig], None]] = []  # UI display settings
         self._started = False
         self.recovered_prints: list[Any] = []
         self.sync: SyncWorker | None = None  # set by build_terminal when [intake] url is set
@@ -162,6 +165,11 @@ class Terminal:
         """Call `hook` on the owner's thread after every tick (config applier, maintenance)."""
         self._tick_hooks.append(hook)
 
+    def add_config_listener(self, listener: Callable[[KioskConfig], None]) -> None:
+        """Call `listener(config)` on the owner's thread after `apply_config` (UI settings that
+        are not part of the view, e.g. night blanking)."""
+        self._config_listeners.append(listener)
+
     @property
     def session_active(self) -> bool:
         """True while a citizen is using the terminal."""
@@ -183,6 +191,8 @@ class Terminal:
         self.config = config
         # Republishes: the attract screen and the service list come from the config.
         self.flow.set_config(config, calendar)
+        for listener in list(self._config_listeners):
+            listener(config)
         return restart
 
     def inject(self, device_class: str, word: str, *args: str) -> None:
@@ -358,24 +368,48 @@ class Terminal:
     def lookup(self, kind: str, holder_id: str, request: int) -> None:
         """Ask the intake for the holder's `kind` ("enterprises", "certificates") off the GUI
         thread; the answer is an ("intake", "lookup_result") event carrying `request`."""
-        self._lookups.submit(self._lookup, kind, holder_id, request)
+        with self._lock:
+            self._lookup_live = request
+            self._lookup_future = self._lookups.submit(self._lookup, kind, holder_id, request)
+
+    def cancel_lookup(self) -> None:
+        """Drop the queued lookup (it holds the citizen's ID number); a running one is not
+        answered any more."""
+        with self._lock:
+            self._lookup_live = None
+            future, self._lookup_future = self._lookup_future, None
+        if future is not None:
+            future.cancel()
+
+    def _lookup_current(self, request: int) -> bool:
+        with self._lock:
+            return self._lookup_live == request
 
     def _lookup(self, kind: str, holder_id: str, request: int) -> None:
-        from kiosk.lookup import fetch  # requests is imported only when a lookup runs
+        if not self._lookup_current(request):
+            return  # the session ended (or a newer lookup began) before this one ran
+        try:
+            from kiosk.lookup import fetch  # requests is imported only when a lookup runs
 
-        intake = self.config.intake
-        base = self.config.terminal.state_dir
-        result = fetch(
-            intake.url,
-            kind,
-            holder_id,
-            token_path=None if intake.token_file is None else base / intake.token_file,
-            ca_bundle=None if intake.ca_bundle is None else base / intake.ca_bundle,
-            client_cert=None if intake.client_cert is None else base / intake.client_cert,
-            client_key=None if intake.client_key is None else base / intake.client_key,
-            connect_timeout_s=intake.connect_timeout_s,
-            read_timeout_s=min(intake.read_timeout_s, LOOKUP_READ_TIMEOUT_S),
-        )
+            intake = self.config.intake
+            base = self.config.terminal.state_dir
+            result = fetch(
+                intake.url,
+                kind,
+                holder_id,
+                token_path=None if intake.token_file is None else base / intake.token_file,
+                ca_bundle=None if intake.ca_bundle is None else base / intake.ca_bundle,
+                client_cert=None if intake.client_cert is None else base / intake.client_cert,
+                client_key=None if intake.client_key is None else base / intake.client_key,
+                connect_timeout_s=intake.connect_timeout_s,
+                read_timeout_s=min(intake.read_timeout_s, LOOKUP_READ_TIMEOUT_S),
+            )
+        except Exception as exc:  # the citizen must hear back, never hang on "loading"
+            # The type only: a message could carry the holder's data.
+            log.error("lookup %s failed: %s", kind, type(exc).__name__)
+            result = {"ok": False, "reason": "error"}
+        if not self._lookup_current(request):
+            return  # the session ended while the intake answered
         self._post(Event("intake", "lookup_result", {"kind": kind, "request": request, **result}))
 
     def record_rating(self, payload: dict[str, Any], personal: dict[str, Any]) -> None:

@@ -24,9 +24,17 @@ from collections.abc import Callable, Mapping
 log = logging.getLogger("kiosk.watchdog")
 
 # When the watchdog is armed, ping at this fraction of WATCHDOG_USEC (systemd recommends half).
+# Exit codes of `kiosk run`, agreed with maintenance mode and packaging/session/kiosk-session:
+# 75 = restart asked by a technician, 76 = leave to the desktop; neither ends the systemd unit.
+EXIT_RESTART = 75
+EXIT_DESKTOP = 76
+
 PING_FRACTION = 0.5
 # Never treat the GUI as alive if its last beat is older than this, whatever the interval.
 MAX_STALE_S = 10.0
+# The ping thread looks at the GUI's beat this often (at most), so a stall that overlaps one look
+# delays the next ping by about a second, not by a whole ping period (review finding 8).
+CHECK_INTERVAL_S = 1.0
 
 
 def _socket_address(value: str) -> str | bytes | None:
@@ -124,10 +132,13 @@ def watchdog_interval_s(env: Mapping[str, str] | None = None) -> float | None:
 class LivenessWatchdog:
     """Ping systemd from a thread while `beat()` keeps being called.
 
-    `timeout_s` is the armed WatchdogSec (default from the environment); the thread wakes every
-    `timeout_s * PING_FRACTION` and sends WATCHDOG=1 only if the last beat is younger than
-    `stale_s` (default: the ping period, at most MAX_STALE_S). With no timeout armed the thread
-    is not started; `beat()` stays cheap either way.
+    `timeout_s` is the armed WatchdogSec (default from the environment). The thread wakes every
+    `check_interval_s` (CHECK_INTERVAL_S, less for very short timeouts) and sends WATCHDOG=1 when
+    the last beat is younger than `stale_s` (default: the ping period `timeout_s *
+    PING_FRACTION`, at most MAX_STALE_S) and the last ping is at least one period old. A GUI
+    stall therefore delays the next ping only until the GUI beats again (plus at most one
+    check interval), never by a whole extra period. With no timeout armed the thread is not
+    started; `beat()` stays cheap either way.
     """
 
     def __init__(
@@ -143,8 +154,10 @@ class LivenessWatchdog:
         period = (self.timeout_s or 0.0) * PING_FRACTION
         self.period_s = period
         self.stale_s = stale_s if stale_s is not None else min(period, MAX_STALE_S)
+        self.check_interval_s = min(CHECK_INTERVAL_S, period / 4) if period else CHECK_INTERVAL_S
         self._clock = clock
         self._last_beat = clock()
+        self._last_ping: float | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.pings = 0
@@ -168,11 +181,22 @@ class LivenessWatchdog:
         if self.beat_age_s() <= self.stale_s:
             if self.notifier.watchdog():
                 self.pings += 1
+                self._last_ping = self._clock()
                 return True
             return False
         self.missed += 1
         if self.missed == 1 or self.missed % 10 == 0:
             log.error("UI event loop unresponsive for %.1f s: not pinging", self.beat_age_s())
+        return False
+
+    def tick(self) -> bool:
+        """One wake-up of the ping thread: ping if a period has passed since the last ping and
+        the GUI beat recently; return whether a ping was sent."""
+        if self._last_ping is not None and self._clock() - self._last_ping < self.period_s:
+            return False
+        if self.check():
+            self.missed = 0
+            return True
         return False
 
     def start(self) -> None:
@@ -192,10 +216,10 @@ class LivenessWatchdog:
             self._thread = None
 
     def _run(self) -> None:
+        self._last_ping = None
         while not self._stop.is_set():
-            if self.check():
-                self.missed = 0
-            self._stop.wait(self.period_s)
+            self.tick()
+            self._stop.wait(self.check_interval_s)
 
 
 def keepalive(status: str = "desktop (maintenance)", stop: threading.Event | None = None) -> int:

@@ -31,7 +31,10 @@ DEPENDS = [
     "python3 (<< 3.12)",  # the wheelhouse holds cp311 wheels
     "python3-venv",
     "adduser",
-    "systemd (>= 247)",  # the unit uses ProtectProc= and RuntimeDirectoryPreserve=
+    # Debian 12's systemd: the unit uses ProtectProc= and RuntimeDirectoryPreserve= (>= 247),
+    # and ProtectClock= without DeviceAllow= blocks every device node before 252 (#18142).
+    "systemd (>= 252)",
+    "init-system-helpers",  # deb-systemd-invoke (the restart after an upgrade)
     # PC/SC for travel documents, pyscard links libpcsclite.
     "libpcsclite1",
     "pcscd",
@@ -99,7 +102,15 @@ exec /opt/kiosk/venv/bin/kiosk "$@"
 POSTINST = """\
 #!/bin/sh
 set -e
-VENV=/opt/kiosk/venv
+PREFIX=/opt/kiosk
+VENV=$PREFIX/venv
+restart_kiosk() {
+    if command -v deb-systemd-invoke >/dev/null 2>&1; then
+        deb-systemd-invoke try-restart kiosk.service
+    else
+        systemctl try-restart kiosk.service
+    fi
+}
 if [ "$1" = configure ]; then
     getent group kiosk >/dev/null || addgroup --system --quiet kiosk
     getent passwd kiosk >/dev/null || adduser --system --quiet --ingroup kiosk \\
@@ -110,11 +121,29 @@ if [ "$1" = configure ]; then
         if getent group "$g" >/dev/null; then adduser --quiet kiosk "$g" || true; fi
     done
     install -d -o kiosk -g kiosk -m 0750 /var/lib/kiosk
-    # The virtual environment, from the shipped wheelhouse only (no network, no compiler).
-    rm -rf "$VENV"
-    python3 -m venv "$VENV"
-    "$VENV/bin/python" -m pip install --quiet --no-index --no-cache-dir \\
-        --disable-pip-version-check --find-links /opt/kiosk/wheels "kiosk==@VERSION@"
+    # Where 70-kiosk.rules mounts a USB stick (kiosk.service: ReadWritePaths=).
+    install -d -m 0755 /media/kiosk-usb
+    # The virtual environment, from the shipped wheelhouse only (no network, no compiler). A
+    # running kiosk keeps its own: the new one is built in a directory of its own and $VENV, a
+    # symlink, is switched to it in one rename once it is complete. A failed install leaves the
+    # old one in use. (Its console scripts carry the directory in their #! line: never renamed.)
+    NEW=$(mktemp -d "$PREFIX/venv-@VERSION@.XXXXXX")
+    chmod 0755 "$NEW"
+    if ! python3 -m venv "$NEW" || ! "$NEW/bin/python" -m pip install --quiet --no-index \\
+            --no-cache-dir --disable-pip-version-check --find-links "$PREFIX/wheels" \\
+            "kiosk==@VERSION@"; then
+        rm -rf "$NEW"
+        echo "kiosk: installing the virtual environment failed; the previous one stays" >&2
+        exit 1
+    fi
+    if [ -d "$VENV" ] && [ ! -L "$VENV" ]; then
+        # A venv of an older package (a plain directory): moved aside, the kiosk restarts below.
+        rm -rf "$PREFIX/venv.old"
+        mv "$VENV" "$PREFIX/venv.old"
+    fi
+    rm -f "$VENV.tmp"
+    ln -s "$NEW" "$VENV.tmp"
+    mv -T "$VENV.tmp" "$VENV"
     if [ -d /run/systemd/system ]; then
         systemctl daemon-reload || true
     fi
@@ -126,9 +155,16 @@ if [ "$1" = configure ]; then
     if command -v systemctl >/dev/null 2>&1; then
         systemctl enable kiosk.service >/dev/null 2>&1 || true
     fi
+    keep_old=""
     if [ -n "$2" ] && [ -d /run/systemd/system ]; then
-        # An upgrade: restart a running kiosk on the new version.
-        systemctl try-restart kiosk.service || true
+        # An upgrade: a running kiosk restarts on the new version (a stopped one stays stopped).
+        restart_kiosk || keep_old=yes
+    fi
+    if [ -z "$keep_old" ]; then
+        # Earlier environments: nothing runs from them any more.
+        for old in "$PREFIX"/venv-* "$PREFIX/venv.old"; do
+            if [ -e "$old" ] && [ "$old" != "$NEW" ]; then rm -rf "$old"; fi
+        done
     fi
 fi
 exit 0
@@ -148,7 +184,7 @@ POSTRM = """\
 set -e
 case "$1" in
     remove|purge)
-        rm -rf /opt/kiosk/venv
+        rm -rf /opt/kiosk/venv /opt/kiosk/venv-* /opt/kiosk/venv.old /opt/kiosk/venv.tmp
         if [ "$1" = remove ] && command -v systemctl >/dev/null 2>&1; then
             systemctl disable kiosk.service >/dev/null 2>&1 || true
         fi

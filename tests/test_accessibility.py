@@ -10,6 +10,7 @@ import math
 import re
 import shutil
 import struct
+import subprocess
 import sys
 import time
 import wave
@@ -490,8 +491,67 @@ def _wav_stats(path: Path) -> tuple[float, float]:
     return len(samples) / rate, rms
 
 
-def test_espeak_is_installed_and_has_mandarin() -> None:
-    assert shutil.which("espeak-ng"), "apt-get install espeak-ng"
+def test_espeak_is_installed_and_has_mandarin(tmp_path: Path) -> None:
+    binary = shutil.which("espeak-ng")
+    assert binary, "apt-get install espeak-ng"
+    listing = subprocess.run(
+        [binary, "--voices=zh"], capture_output=True, text=True, check=True, timeout=30
+    ).stdout
+    assert any(line.split()[1:2] == ["cmn"] for line in listing.splitlines()[1:]), listing
+    # The Mandarin voice really synthesises (an unknown voice exits non-zero and writes nothing).
+    wav = tmp_path / "cmn.wav"
+    subprocess.run(
+        [binary, "-v", "cmn", "-w", str(wav), "--stdin"],
+        input="你好".encode(),
+        check=True,
+        timeout=30,
+        capture_output=True,
+    )
+    seconds, rms = _wav_stats(wav)
+    assert seconds > 0.3 and rms > 0.01, (seconds, rms)
+
+
+FAKE_ESPEAK = """#!/bin/sh
+printf '%s\n' "$@" > "$0.argv"
+cat > "$0.stdin"
+"""
+
+
+def test_voice_text_goes_on_stdin_not_the_command_line(tmp_path: Path) -> None:
+    """/proc/<pid>/cmdline is readable by every local user: the text must not be in argv."""
+    fake = tmp_path / "espeak-fake"
+    fake.write_text(FAKE_ESPEAK)
+    fake.chmod(0o755)
+    voice = EspeakVoice(binary=str(fake), wav_dir=tmp_path / "wav")
+    voice.speak("请核对您的信息 please check", language="zh_CN", volume=70)
+    voice.wait()
+    argv = (tmp_path / "espeak-fake.argv").read_text()
+    assert "请核对" not in argv and "please" not in argv
+    assert "--stdin" in argv.split()
+    heard = (tmp_path / "espeak-fake.stdin").read_text(encoding="utf-8")
+    assert heard == "请核对您的信息 please check"
+
+
+def test_voice_player_that_cannot_start_leaves_no_orphan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import drivers.voice.espeak as espeak
+
+    started: list[subprocess.Popen[bytes]] = []
+    real_popen = subprocess.Popen
+
+    def recording_popen(*args: Any, **kwargs: Any) -> subprocess.Popen[bytes]:
+        proc = real_popen(*args, **kwargs)
+        started.append(proc)
+        return proc
+
+    monkeypatch.setattr(espeak.subprocess, "Popen", recording_popen)
+    voice = EspeakVoice(player=[str(tmp_path / "no-such-player")])
+    voice.speak(LONG_TEXT, language="zh_CN", volume=70)  # no exception reaches the caller
+    assert len(started) == 1, "the synthesiser was started"
+    assert started[0].returncode is not None, "espeak-ng was ended and reaped"
+    assert not voice.speaking
+    assert voice.utterances == 1
 
 
 def test_voice_produces_real_mandarin_and_english_audio(tmp_path: Path) -> None:
@@ -626,8 +686,22 @@ def test_read_aloud_button_speaks_stops_and_never_reads_personal_data(
     terminal.stop_speaking()
 
 
+def test_rating_guidance_does_not_promise_anonymity(ui: KioskUi) -> None:
+    """Ratings reference the application (a bad one is followed up), so voice must not say
+    they are anonymous (the rating page says so too)."""
+    spoken = js(ui, 'Guidance.instructions("rating")')
+    assert spoken and "anonymous" not in spoken.lower() and "匿名" not in spoken, spoken
+    assert "bad rating" in spoken or "差评" in spoken, spoken
+
+
 def test_speakable_drops_number_runs() -> None:
     assert speakable("身份证号 11010519491231002X 电话 13800138000 好") == "身份证号 电话 好"
+    # Grouped with spaces or dashes, as people and forms write them.
+    assert speakable("电话 138 0013 8000 好") == "电话 好"
+    assert speakable("电话 138-0013-8000 好") == "电话 好"
+    assert speakable("身份证 110105 19491231 002X 好") == "身份证 好"
+    # Times and short numbers in guidance stay.
+    assert speakable("开放时间 08:00-22:00 第 3 步") == "开放时间 08:00-22:00 第 3 步"
     assert len(speakable("字" * 5000)) <= 600
 
 

@@ -419,3 +419,34 @@ def test_personal_data_fields_must_be_marked_personal(tmp_path: Path) -> None:
         f"{svc}: fields[0].personal: a field read from the ID card holds personal data: "
         "set personal = true"
     ]
+
+
+def test_address_fields_must_be_marked_personal(tmp_path: Path) -> None:
+    svc = write(
+        tmp_path / "d" / "services" / "demo.toml",
+        SERVICE_OK + '\n[[fields]]\nid = "service_address"\ntype = "textarea"\n'
+        'label = { zh = "地址", en = "Address" }\n',
+    )
+    assert lines_of(tmp_path / "d") == [
+        f"{svc}: fields[1].personal: an address field holds personal data: set personal = true"
+    ]
+
+
+def test_shipped_address_fields_are_personal() -> None:
+    config = load_config([])
+    addresses = [(s.id, f) for s in config.services.values() for f in s.fields if "address" in f.id]
+    assert len(addresses) >= 6
+    assert [(sid, f.id) for sid, f in addresses if not f.personal] == []
+
+
+@pytest.mark.parametrize("hours", ["08:00-08:00", "08:00-12:00,13:00-13:00"])
+def test_empty_opening_hours_range_is_refused(tmp_path: Path, hours: str) -> None:
+    f = write(tmp_path / "x.toml", f'[terminal]\nhours = "{hours}"\n')
+    (line,) = lines_of(f)
+    assert line.startswith(f"{f}: terminal.hours: opening hours range ")
+    assert "is empty" in line
+
+
+def test_valid_opening_hours_still_accepted(tmp_path: Path) -> None:
+    f = write(tmp_path / "x.toml", '[terminal]\nhours = "22:00-06:00,08:00-24:00"\n')
+    assert load_config([f]).terminal.hours == "22:00-06:00,08:00-24:00"

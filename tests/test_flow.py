@@ -4,14 +4,18 @@ card and face problems, device faults mid-journey, and no personal data left beh
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from datetime import datetime
 
 import pytest
 
-from kiosk.config import SCREENS, KioskConfig, Service
+from kiosk.config import SCREENS, KioskConfig, Service, load_config
 from kiosk.flow import SessionChart, ViewState
-from kiosk.terminal import Terminal
+from kiosk.terminal import Terminal, build_terminal
 from kiosk.validators import credit_code_check_char
+
+from .conftest import write_overlay
 
 # The simulator's fictitious card holder (GB 11643's own example number).
 SIM_NAME = "测试样例"
@@ -532,3 +536,164 @@ def test_card_without_a_decoded_photo_cannot_pass_the_face_check(
     terminal.inject("idcard", "card_insert", "resident_wlt")
     view = terminal.run_until(lambda v: v.message == "face.failed")
     assert view.screen == "verify_face" and view.data["attempts_left"] == 0
+
+
+# -- opening hours pass while nobody touches the screen ------------------------------------------
+@pytest.fixture
+def open_7_to_22(overlay_dir, clock, tmp_path) -> Iterator[tuple[Terminal, list[datetime]]]:
+    """A terminal open 07:00-22:00 whose wall clock the test sets."""
+    write_overlay(overlay_dir, '[terminal]\nhours = "07:00-22:00"\n', name="60-hours.toml")
+    now = [datetime(2026, 11, 25, 6, 59, 30)]  # a Wednesday
+    term = build_terminal(
+        load_config([overlay_dir]), sim=True, state_dir=tmp_path / "state", clock=clock
+    )
+    term.flow._wall = lambda: now[0]
+    term.start()
+    try:
+        yield term, now
+    finally:
+        term.stop()
+
+
+def test_attract_becomes_available_when_the_terminal_opens(
+    open_7_to_22: tuple[Terminal, list[datetime]],
+) -> None:
+    terminal, now = open_7_to_22
+    terminal.tick()
+    assert terminal.view.screen == "attract"
+    assert terminal.view.data["available"] is False
+    now[0] = datetime(2026, 11, 25, 7, 0, 5)  # opening time passes; no event, no touch
+    terminal.tick()
+    assert terminal.view.data["available"] is True
+    now[0] = datetime(2026, 11, 25, 22, 0, 1)
+    terminal.tick()
+    assert terminal.view.data["available"] is False
+
+
+def test_service_list_greys_out_when_the_terminal_closes(
+    open_7_to_22: tuple[Terminal, list[datetime]],
+) -> None:
+    terminal, now = open_7_to_22
+    now[0] = datetime(2026, 11, 25, 21, 59, 0)
+    terminal.tick()
+    terminal.intent("start")
+    assert terminal.view.screen == "choose_service"
+    listed = terminal.view.data["services"]
+    assert listed and any(s["available"] for s in listed)
+    now[0] = datetime(2026, 11, 25, 22, 0, 0)
+    terminal.tick()
+    assert terminal.view.screen == "choose_service"
+    assert not any(s["available"] for s in terminal.view.data["services"])
+
+
+def test_tick_does_not_rebuild_the_view_within_a_minute(
+    open_7_to_22: tuple[Terminal, list[datetime]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    terminal, now = open_7_to_22
+    now[0] = datetime(2026, 11, 25, 8, 0, 0)
+    terminal.tick()
+    builds: list[str] = []
+    real = terminal.flow._build_view
+    monkeypatch.setattr(terminal.flow, "_build_view", lambda c: builds.append("x") or real(c))
+    for second in range(1, 60):
+        now[0] = datetime(2026, 11, 25, 8, 0, second)
+        terminal.tick()
+    assert builds == []
+    now[0] = datetime(2026, 11, 25, 8, 1, 0)
+    terminal.tick()
+    assert builds == ["x"]
+
+
+# -- online lookups that never answer or outlive the session ------------------------------------
+def to_lookup_form(terminal: Terminal) -> None:
+    terminal.set_connectivity("online")
+    terminal.intent("start")
+    terminal.intent("choose_service", {"service_id": "licence_selfprint"})
+    assert terminal.view.screen == "identify"
+    terminal.inject("idcard", "card_insert", "resident")
+    terminal.run_until(on("fill_form"))
+
+
+def test_lookup_without_an_answer_fails_at_its_deadline(
+    terminal: Terminal, clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[int] = []
+    monkeypatch.setattr(terminal, "lookup", lambda kind, holder, request: asked.append(request))
+    to_lookup_form(terminal)
+    assert asked and lookup_state(terminal) == "loading"
+    deadline = terminal.flow.lookup_deadline_s()
+    intake = terminal.config.intake
+    assert deadline == intake.connect_timeout_s + min(intake.read_timeout_s, 8) + 2
+    clock.advance(deadline - 0.5)
+    terminal.tick()
+    assert lookup_state(terminal) == "loading"
+    clock.advance(1)
+    terminal.tick()
+    assert lookup_state(terminal) == "failed"
+    assert terminal.view.message == "lookup.failed"
+    field = next(f for f in terminal.view.data["fields"] if f["type"] == "lookup")
+    assert field["lookup_reason"] == "timeout"
+    # The answer that finally arrives is stale: it changes nothing.
+    terminal.flow.on_event(
+        "intake", "lookup_result", {"request": asked[-1], "ok": True, "items": []}
+    )
+    assert lookup_state(terminal) == "failed"
+
+
+def test_lookup_that_raises_is_told_not_left_loading(
+    terminal: Terminal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> dict:
+        raise OSError("Could not find a suitable TLS CA certificate bundle")
+
+    monkeypatch.setattr("kiosk.lookup.fetch", broken)
+    to_lookup_form(terminal)
+    terminal.run_until(lambda v: lookup_state(terminal) == "failed")
+    field = next(f for f in terminal.view.data["fields"] if f["type"] == "lookup")
+    assert field["lookup_reason"] == "error"
+    assert terminal.view.message == "lookup.failed"
+
+
+def drain_lookups(terminal: Terminal) -> None:
+    terminal._lookups.submit(lambda: None).result(timeout=5)  # one worker: runs after the rest
+
+
+def test_queued_lookup_is_dropped_when_the_session_ends(
+    terminal: Terminal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    holders: list[str] = []
+    monkeypatch.setattr(
+        "kiosk.lookup.fetch",
+        lambda url, kind, holder, **kw: holders.append(holder) or {"ok": True, "items": []},
+    )
+    gate = threading.Event()
+    terminal._lookups.submit(gate.wait, 5)  # the lookup thread is busy
+    to_lookup_form(terminal)
+    assert lookup_state(terminal) == "loading"
+    terminal.intent("cancel")  # the citizen walks away before the lookup ran
+    assert terminal.view.screen == "attract"
+    gate.set()
+    drain_lookups(terminal)
+    assert holders == []  # the ID number was never sent
+
+
+def test_running_lookup_is_not_answered_after_the_session_ends(
+    terminal: Terminal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started, gate = threading.Event(), threading.Event()
+
+    def slow(*args: object, **kwargs: object) -> dict:
+        started.set()
+        gate.wait(5)
+        return {"ok": True, "items": []}
+
+    monkeypatch.setattr("kiosk.lookup.fetch", slow)
+    answers: list[object] = []
+    monkeypatch.setattr(terminal.flow, "_on_intake_lookup_result", answers.append)
+    to_lookup_form(terminal)
+    assert started.wait(5)
+    terminal.intent("cancel")
+    gate.set()
+    drain_lookups(terminal)
+    terminal.process_events()
+    assert answers == []

@@ -37,7 +37,8 @@ def imported_roots(package: str, root: Path = ROOT) -> dict[str, set[str]]:
 def test_core_has_no_qt() -> None:
     for path, roots in imported_roots("kiosk").items():
         assert "PySide6" not in roots, path
-        if path != "kiosk/cli.py":
+        # `kiosk run` and the rig's bench load the UI lazily (named in the import-linter contract)
+        if path not in ("kiosk/cli.py", "kiosk/rig/bench.py"):
             assert "ui" not in roots, path
 
 

@@ -373,7 +373,7 @@ def test_services_outside_their_hours_are_greyed(tmp_path: Path) -> None:
         assert flow.service_unavailable_reason(service) == "unavailable.hours"
         assert not flow.any_service_available()
         state = Health(term).state()  # closed for the night is not a fault
-        assert (str(state.state), state.reason) == ("unavailable", "closed")
+        assert (str(state.state), state.reason) == ("unavailable", "hours")
     finally:
         term.stop()
 

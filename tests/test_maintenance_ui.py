@@ -4,6 +4,8 @@ message, the devices/queue/config screens, a device test, and the wait for a cit
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -365,6 +367,101 @@ def test_logs_and_export(ui: KioskUi, ops: Operations, tmp_path: Path) -> None:
         assert "missing or not writable" in text_of(ui, "maintenanceNotice")
     finally:
         kiosk_log.setLevel(level)
+
+
+def test_the_test_print_preview_is_the_devices_own() -> None:
+    """kiosk/ loads no driver module and reads no private device state: the printer renders
+    its own preview (preview_png)."""
+    import ast
+
+    import kiosk.maintenance as kmaintenance
+
+    source = Path(kmaintenance.__file__).read_text()
+    tree = ast.parse(source)
+    names = [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]
+    assert not any(n.startswith("drivers.") for n in names), "a driver module is loaded by name"
+    assert "importlib" not in source and "_options" not in source
+
+    class FakePrinter:
+        def __init__(self) -> None:
+            self.printed: list[str] = []
+
+        def preview_png(self, document: Any) -> bytes:
+            return b"png:" + str(len(document)).encode()
+
+        def print_document(self, job_id: str, document: Any) -> None:
+            self.printed.append(job_id)
+
+    printer = FakePrinter()
+    terminal = type(
+        "T",
+        (),
+        {
+            "devices": {"receipt": printer},
+            "config": load_config([]),
+        },
+    )()
+    console = kmaintenance.MaintenanceConsole(terminal, health=None)
+    problem, png = console.test_print("receipt")
+    assert problem is None and png is not None and png.startswith(b"png:")
+    assert len(printer.printed) == 1
+
+
+def test_slow_work_stays_off_the_gui_thread(
+    ui: KioskUi, ops: Operations, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Preview rendering, the fsynced paper counter and the reboot command (up to 30 s) never
+    run on the GUI thread: a click returns at once and the outcome shows when it is back."""
+    gui = threading.current_thread()
+    threads: dict[str, threading.Thread] = {}
+    printer = ops.console.terminal.devices["receipt"]
+    real_render = printer.preview_png
+
+    def slow_render(document: Any) -> bytes:
+        threads["render"] = threading.current_thread()
+        time.sleep(0.5)
+        png: bytes = real_render(document)
+        return png
+
+    real_replaced = ops.paper.replaced
+
+    def slow_replaced(kind: str, by: str | None = None) -> dict[str, Any]:
+        threads["paper"] = threading.current_thread()
+        time.sleep(0.5)
+        return real_replaced(kind, by)
+
+    def slow_reboot(command: Any, **kwargs: Any) -> Any:
+        threads["reboot"] = threading.current_thread()
+        time.sleep(0.5)
+        return type("Done", (), {"returncode": 0})()
+
+    monkeypatch.setattr(printer, "preview_png", slow_render)
+    monkeypatch.setattr(ops.paper, "replaced", slow_replaced)
+    monkeypatch.setattr(ops.actions, "_run", slow_reboot)
+    open_maintenance(ui)
+    show_device(ui, "receipt")
+    bridge = ui.maintenance
+    started = time.monotonic()
+    bridge.testPrint("receipt")
+    bridge.paperReplaced("receipt")
+    assert time.monotonic() - started < 0.3, "the slots returned at once"
+    wait_until(lambda: visible(ui, "maintenancePrintPreview"), "receipt preview", 5)
+    wait_until(lambda: ops.paper.snapshot()["receipt"]["count"] == 1, "paper counted", 5)
+    wait_until(lambda: "已记录换纸" in text_of(ui, "maintenanceNotice"), "paper notice", 5)
+    click(ui, "maintenancePreviewClose")
+    click(ui, "maintenanceTab_system")
+    wait_until(lambda: visible(ui, "maintenanceSystem_reboot"), "system screen", 5)
+    click(ui, "maintenanceSystem_reboot")
+    started = time.monotonic()
+    click(ui, "maintenanceSystem_reboot")
+    assert time.monotonic() - started < 0.4, "the confirming tap returned at once"
+    wait_until(lambda: "reboot: done" in text_of(ui, "maintenanceNotice"), "reboot outcome", 5)
+    assert set(threads) == {"render", "paper", "reboot"}
+    assert all(t is not gui for t in threads.values()), threads
 
 
 def test_restart_and_desktop_need_a_second_tap(ui: KioskUi, ops: Operations) -> None:

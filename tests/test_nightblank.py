@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtQuick import QQuickItem
 
 from kiosk.config import KioskConfig, load_config
+from kiosk.workdays import WorkCalendar
 from ui.app import KioskUi
 from ui.tour import find_item, pump, wait_until
 
@@ -98,3 +99,20 @@ def test_never_blanks_outside_the_hours(ui: KioskUi) -> None:
     assert blank.property("blanked") is False
     _tap_start(ui)
     wait_until(lambda: ui.bridge.screen != "attract", "the first touch starts a session", 5)
+
+
+@pytest.mark.parametrize("night", ["day"], indirect=True)
+def test_a_config_applied_later_changes_the_blanking_hours(
+    ui: KioskUi, terminal: Any, config: KioskConfig
+) -> None:
+    blank = _blank(ui)
+    pump(300)
+    assert blank.property("blanked") is False
+    # The fleet applies a bundle whose blanking hours include now (between sessions).
+    display = config.display.model_copy(
+        update={"blank_from": _hhmm(-60), "blank_to": _hhmm(60), "blank_after_s": 10}
+    )
+    terminal.apply_config(config.model_copy(update={"display": display}), WorkCalendar())
+    wait_until(lambda: blank.property("settings")["blankFrom"] == _hhmm(-60), "new hours", 5)
+    blank.setProperty("idleMs", 200)
+    wait_until(lambda: blank.property("blanked") is True, "blank under the new hours", 5)

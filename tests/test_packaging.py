@@ -7,10 +7,13 @@ import os
 import re
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -101,6 +104,8 @@ def test_unit_declares_notify_watchdog_restart_and_hardening() -> None:
     assert svc["ExecStart"] == "/opt/kiosk/bin/kiosk-session"
     assert svc["ProtectSystem"] == "strict"
     assert "/var/lib/kiosk" in svc["ReadWritePaths"].split()
+    # The USB stick of the log export (70-kiosk.rules mounts it there), optional (review 11).
+    assert "-/media/kiosk-usb" in svc["ReadWritePaths"].split()
     assert svc["StateDirectory"] == "kiosk"
     assert svc["RuntimeDirectory"] == "kiosk" and svc["RuntimeDirectoryMode"] == "0700"
     assert svc["RuntimeDirectoryPreserve"] == "restart"  # the freeze screenshot survives
@@ -201,7 +206,16 @@ def udev_rules(path: Path) -> list[list[dict[str, str]]]:
     return rules
 
 
-def test_udev_rules_parse_and_name_every_device() -> None:
+def _templates(path: Path, tmp_path: Path) -> Path:
+    """The commented `#TEMPLATE ` rules of `path` as a rules file of their own."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    body = [line.removeprefix("#TEMPLATE ") for line in lines if line.startswith("#TEMPLATE ")]
+    out = tmp_path / "templates.rules"
+    out.write_text("\n".join(body) + "\n", encoding="utf-8")
+    return out
+
+
+def test_udev_rules_parse_and_name_every_device(tmp_path: Path) -> None:
     rules = udev_rules(PKG / "udev" / "70-kiosk.rules")
     labels = {t["value"] for r in rules for t in r if t["key"] == "LABEL"}
     gotos = {t["value"] for r in rules for t in r if t["key"] == "GOTO"}
@@ -211,24 +225,63 @@ def test_udev_rules_parse_and_name_every_device() -> None:
         if any(t["key"] in {"LABEL", "GOTO"} for t in rule):
             continue
         assert any(t["op"] in {"==", "!="} for t in rule), rule
+        if any(t["key"] == "RUN" for t in rule):
+            continue  # the USB stick mount (below)
         assert any(t["key"] == "MODE" and t["value"] == "0660" for t in rule), rule  # never 0666
         for t in rule:
             if t["key"] == "SYMLINK":
                 assert t["op"] == "+="
                 subsystem = next(x["value"] for x in rule if x["key"] == "SUBSYSTEM")
                 links.setdefault(t["value"], []).append(subsystem)
-    assert set(links) == {"kiosk-idcard", "kiosk-receipt", "kiosk-camera"}
-    assert set(links["kiosk-idcard"]) == {"tty"}
+    # Only devices told apart by their class get a name out of the box (review finding 17): a
+    # generic USB-serial adaptor may carry the reader or a serial receipt printer.
+    assert set(links) == {"kiosk-receipt", "kiosk-camera"}
+    assert "tty" not in links["kiosk-receipt"]
     assert set(links["kiosk-camera"]) == {"video4linux"}
-    # The common USB-serial adaptors of SAM readers are covered (CH340, CP210x, FTDI).
-    vendors = {
-        t["value"]
-        for rule in rules
-        if any(t["value"] == "kiosk-idcard" for t in rule)
-        for t in rule
-        if t["attr"] == "idVendor"
-    }
+    # The common USB-serial adaptors of SAM readers (CH340, CP210x, FTDI) are commented templates
+    # that match the USB port (ID_PATH), and parse once uncommented.
+    templates = udev_rules(_templates(PKG / "udev" / "70-kiosk.rules", tmp_path))
+    vendors = set()
+    for rule in templates:
+        keys = {(t["key"], t["attr"]): t for t in rule}
+        assert keys[("ENV", "ID_PATH")]["op"] == "==", rule
+        assert keys[("MODE", None)]["value"] == "0660"
+        if keys[("SYMLINK", None)]["value"] == "kiosk-idcard":
+            vendors.add(keys[("ATTRS", "idVendor")]["value"])
     assert {"1a86", "10c4", "0403"} <= vendors
+    assert {t["value"] for r in templates for t in r if t["key"] == "SYMLINK"} == {
+        "kiosk-idcard",
+        "kiosk-receipt",
+    }
+
+
+def test_udev_mounts_a_usb_stick_for_the_kiosk_user() -> None:
+    """Review finding 11: a vfat/exFAT stick is mounted where the unit lets the kiosk write,
+    owned by the kiosk user, and found by the log export."""
+    from kiosk.config.schema import MaintenanceSettings
+
+    rules = udev_rules(PKG / "udev" / "70-kiosk.rules")
+    mounts = [r for r in rules if any(t["key"] == "RUN" for t in r)]
+    assert len(mounts) == 1
+    rule = {(t["key"], t["attr"]): t["value"] for t in mounts[0]}
+    assert rule[("SUBSYSTEM", None)] == "block" and rule[("ACTION", None)] == "add"
+    assert rule[("ENV", "ID_BUS")] == "usb"
+    assert set(rule[("ENV", "ID_FS_TYPE")].split("|")) == {"vfat", "exfat"}
+    run = rule[("RUN", None)].split()
+    assert run[0] == shutil.which("systemd-mount") or run[0] == "/usr/bin/systemd-mount"
+    assert "--owner=kiosk" in run and "--no-block" in run
+    options = next(a for a in run if a.startswith("--options=")).removeprefix("--options=")
+    assert "umask=077" in options.split(",")
+    assert run[-2:] == ["$devnode", "/media/kiosk-usb"]
+    # systemd-mount on this machine knows every option used.
+    help_text = subprocess.run(
+        ["systemd-mount", "--help"], capture_output=True, text=True, timeout=30
+    ).stdout
+    for flag in ("--no-block", "--collect", "--owner", "--options"):
+        assert flag in help_text, flag
+    # The export looks there by default (a writable vfat/exFAT mount under a USB root).
+    roots = MaintenanceSettings().usb_roots
+    assert any(Path("/media/kiosk-usb").is_relative_to(r) for r in roots)
 
 
 # -- the session script ----------------------------------------------------------------------------
@@ -320,6 +373,29 @@ def test_session_starts_cage_or_x11_without_a_way_out(tmp_path: Path) -> None:
     assert _session(env | {"KIOSK_DISPLAY": "vnc"}).returncode == 2
 
 
+def test_session_points_audio_at_the_users_sound_server(tmp_path: Path) -> None:
+    """Review finding 12: XDG_RUNTIME_DIR is /run/kiosk (the compositor's), but PipeWire's /
+    PulseAudio's socket is in /run/user/<uid>: the voice guidance must be sent there."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    cage = bin_dir / "cage"
+    cage.write_text(
+        f'#!/bin/sh\necho "$PULSE_SERVER $PIPEWIRE_RUNTIME_DIR $XDG_RUNTIME_DIR" >{tmp_path}/env\n'
+    )
+    cage.chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "RUNTIME_DIRECTORY": "/run/kiosk"}
+    assert _session(env).returncode == 0
+    uid = os.getuid()
+    assert (tmp_path / "env").read_text().split() == [
+        f"unix:/run/user/{uid}/pulse/native",
+        f"/run/user/{uid}",
+        "/run/kiosk",
+    ]
+    # A setting in /etc/kiosk/session.env wins (an ALSA-only or remote sound server).
+    assert _session(env | {"PULSE_SERVER": "unix:/srv/pulse"}).returncode == 0
+    assert (tmp_path / "env").read_text().split()[0] == "unix:/srv/pulse"
+
+
 # -- the .deb layout (fast: a stand-in wheel; tests/deb_install.py installs the real one) --------
 def test_deb_layout_control_and_conffiles(tmp_path: Path) -> None:
     sys.path.insert(0, str(PKG))
@@ -344,6 +420,9 @@ def test_deb_layout_control_and_conffiles(tmp_path: Path) -> None:
     assert "Package: kiosk\nVersion: 9.9.9\n" in info
     for dep in ("python3-venv", "libpcsclite1", "pcscd", "fonts-noto-cjk", "libxkbcommon0"):
         assert dep in info
+    # ProtectClock= without DeviceAllow= blocks every device before systemd 252 (review 20).
+    depends = next(line for line in info.splitlines() if line.startswith("Depends:"))
+    assert "systemd (>= 252)" in depends and "systemd (>= 247)" not in depends
     listing = subprocess.run(
         ["dpkg-deb", "-c", str(deb)], check=True, capture_output=True, text=True
     ).stdout
@@ -368,3 +447,115 @@ def test_deb_layout_control_and_conffiles(tmp_path: Path) -> None:
     from kiosk.config import load_config
 
     assert load_config([tree / "etc/kiosk/terminal.toml"]).terminal.id == "KIOSK-UNSET-001"
+
+
+def _fake_postinst(tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
+    """The package's postinst with its paths moved under tmp_path and its tools faked."""
+    sys.path.insert(0, str(PKG))
+    try:
+        import build_deb
+    finally:
+        sys.path.remove(str(PKG))
+    prefix = tmp_path / "opt-kiosk"
+    (prefix / "wheels").mkdir(parents=True)
+    (tmp_path / "run-systemd").mkdir()
+    script = (
+        build_deb.POSTINST.replace("@VERSION@", "9.9.9")
+        .replace("/opt/kiosk", str(prefix))
+        .replace("/run/systemd/system", str(tmp_path / "run-systemd"))
+        .replace("/var/lib/kiosk", str(tmp_path / "state"))
+        .replace("/media/kiosk-usb", str(tmp_path / "usb"))
+    )
+    postinst = tmp_path / "postinst"
+    postinst.write_text(script)
+    postinst.chmod(0o755)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "log"
+    tools = {
+        "getent": "exit 0",
+        "adduser": "exit 0",
+        "addgroup": "exit 0",
+        "install": 'for last; do :; done; mkdir -p "$last"',
+        # python3 -m venv DIR: a venv whose python "installs" (or fails when FAIL_PIP is set).
+        "python3": (
+            '[ "$1 $2" = "-m venv" ] || exit 2\n'
+            'mkdir -p "$3/bin"\n'
+            'printf \'#!/bin/sh\\n[ -z "$FAIL_PIP" ] || exit 1\\necho "$*" >%s/pip\\n\' '
+            '"$3" >"$3/bin/python"\n'
+            'chmod 755 "$3/bin/python"'
+        ),
+        "systemctl": f'echo "systemctl $*" >>{log}',
+        # What a restart would start: the venv the symlink names at that moment.
+        "deb-systemd-invoke": f'echo "restart $* -> $(readlink {prefix}/venv)" >>{log}',
+    }
+    for name, body in tools.items():
+        tool = bin_dir / name
+        tool.write_text(f"#!/bin/sh\n{body}\n")
+        tool.chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+    return postinst, prefix, env
+
+
+def test_upgrade_swaps_the_venv_only_when_complete_then_restarts(tmp_path: Path) -> None:
+    """Review finding 10: the postinst deleted /opt/kiosk/venv under the running kiosk, and a
+    failed pip install left no venv at all."""
+    postinst, prefix, env = _fake_postinst(tmp_path)
+    log = tmp_path / "log"
+    venv = prefix / "venv"
+    # An older package's venv: a plain directory, in use by the running kiosk.
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "kiosk").write_text("old")
+
+    def configure(**extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(postinst), "configure", "9.9.8"],
+            env=env | extra,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    first = configure()
+    assert first.returncode == 0, first.stderr
+    assert venv.is_symlink()
+    current = venv.resolve()
+    assert current.name.startswith("venv-9.9.9.")
+    assert "kiosk==9.9.9" in (current / "pip").read_text()
+    assert stat.S_IMODE(current.stat().st_mode) == 0o755  # the kiosk user reads it
+    # The restart came after the switch, and the old environment went after the restart.
+    assert log.read_text().splitlines()[-1] == f"restart try-restart kiosk.service -> {current}"
+    assert sorted(p.name for p in prefix.iterdir()) == sorted(["wheels", "venv", current.name])
+
+    # pip fails (a broken wheel, a full disk): the running environment stays, nothing restarts.
+    restarts = log.read_text().count("restart")
+    failed = configure(FAIL_PIP="1")
+    assert failed.returncode != 0
+    assert "previous one stays" in failed.stderr
+    assert venv.resolve() == current and (current / "bin" / "python").exists()
+    assert sorted(p.name for p in prefix.iterdir()) == sorted(["wheels", "venv", current.name])
+    assert log.read_text().count("restart") == restarts
+
+    # The next upgrade builds beside it and switches.
+    again = configure()
+    assert again.returncode == 0, again.stderr
+    assert venv.resolve() != current and not current.exists()
+    assert log.read_text().splitlines()[-1].endswith(f"-> {venv.resolve()}")
+
+
+def test_log_export_prefers_the_packaged_stick_mount(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review finding 11: with the udev mount and another stick, the export takes the former."""
+    from kiosk import logbundle
+
+    media = tmp_path / "media"
+    other, ours = media / "OTHER", media / "kiosk-usb"
+    other.mkdir(parents=True)
+    ours.mkdir()
+    mounts = tmp_path / "mounts"
+    mounts.write_text(f"/dev/sdc1 {other} vfat rw 0 0\n/dev/sdb1 {ours} vfat rw,uid=1 0 0\n")
+    monkeypatch.setattr(logbundle, "KIOSK_USB_MOUNT", ours)
+    assert logbundle.find_export_dir(None, [media], mounts) == ours
+    mounts.write_text(f"/dev/sdc1 {other} exfat rw 0 0\n")
+    assert logbundle.find_export_dir(None, [media], mounts) == other

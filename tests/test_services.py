@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import requests
 
-from kiosk import intake_server
+from kiosk import intake_server, lookup
 from kiosk.config import KioskConfig, load_config
 from kiosk.flow import RATING_SERVICE_ID
 from kiosk.intake_server import IntakeServer
@@ -57,19 +57,31 @@ def to_rating(terminal: Terminal, config: KioskConfig, service_id: str = "hotlin
     return items[0].transaction_id
 
 
+def drain_storage(terminal: Terminal) -> None:
+    """Wait until every job queued on the storage thread so far has run (it runs them in order)
+    and their events are applied."""
+    done: list[bool] = []
+    terminal.run_storage(lambda: None, lambda result, error: done.append(True))
+    terminal.run_until(lambda v: bool(done))
+
+
 def ratings(terminal: Terminal) -> list[Any]:
-    terminal.run_until(lambda v: terminal.outbox.depth() >= 0)  # drain storage events
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        terminal.process_events()
-        found = [i for i in terminal.outbox.items() if i.service_id == RATING_SERVICE_ID]
-        if found:
-            return found
-        time.sleep(0.01)
-    return []
+    """Every rating row in the outbox once storage is idle (a duplicate shows as two rows)."""
+    drain_storage(terminal)
+    return [i for i in terminal.outbox.items() if i.service_id == RATING_SERVICE_ID]
 
 
 # -- 好差评 ------------------------------------------------------------------------------------
+def test_ratings_helper_sees_every_row(terminal: Terminal) -> None:
+    # The helper must wait for storage and return all rows, or a duplicate would pass unseen.
+    assert ratings(terminal) == []
+    payload = {"transaction_id": "T-1", "service_id": "hotline_consult", "score": 5}
+    terminal.record_rating(dict(payload), {})
+    terminal.run_storage(lambda: time.sleep(0.3), lambda result, error: None)  # a slow write
+    terminal.record_rating(dict(payload), {})
+    assert len(ratings(terminal)) == 2  # not just the first row to appear
+
+
 def test_good_rating_is_queued_as_its_own_transaction(
     terminal: Terminal, config: KioskConfig
 ) -> None:
@@ -778,3 +790,16 @@ def test_contract_names_ratings_enterprises_and_the_split() -> None:
         "business_licence, seal, bank_account, tax_registration",
     ):
         assert word in text, word
+
+
+def test_fetch_with_a_missing_ca_bundle_is_a_reason_not_an_exception(tmp_path: Path) -> None:
+    # requests raises a plain OSError (not a RequestException) for an unusable CA bundle path.
+    result = lookup.fetch(
+        "https://127.0.0.1:9",
+        "enterprises",
+        SIM_ID,
+        ca_bundle=tmp_path / "missing-ca.pem",
+        connect_timeout_s=1,
+        read_timeout_s=1,
+    )
+    assert result == {"ok": False, "reason": "credentials"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import socket
@@ -25,6 +26,7 @@ from ui.watchdog import (
     LAST_SHOT,
     PIXEL_BLOCK,
     UiWatchdog,
+    exec_with_watchdog,
     freeze_screenshot,
     pixelate,
 )
@@ -217,9 +219,108 @@ def test_pings_follow_the_gui_loop_and_stop_when_it_blocks(
         ui.terminal.intent("start", {})
         wait_until(lambda: "STATUS=screen choose_service" in systemd.lines(), "STATUS", 5)
     finally:
-        wd.stop()
+        wd.exited(0)
     systemd.wait_for("STOPPING=1")
     assert not any("id_number" in line or "name=" in line for line in systemd.lines())
+
+
+@QT
+@pytest.mark.parametrize(
+    ("code", "stopping", "status"),
+    [(0, True, "STATUS=stopping"), (75, False, "STATUS=restarting"), (76, False, "STATUS=desktop")],
+)
+def test_restart_and_desktop_exits_send_no_stopping(
+    qapp: Any, ui: Any, systemd: FakeSystemd, code: int, stopping: bool, status: str
+) -> None:
+    """Review finding 1: QCoreApplication.exit(75/76) fires aboutToQuit too; with NotifyAccess=all
+    a STOPPING=1 there made systemd kill the session that was about to run the kiosk again."""
+    from PySide6.QtCore import QCoreApplication, QTimer
+
+    wd = UiWatchdog(ui.window, ui.bridge, notifier=Notifier(systemd.address), probe_ms=50)
+    wd.start()
+    ui.window.update()
+    # As ui/maintenance.py's _exit_later does: Qt's exit from inside the running loop.
+    QTimer.singleShot(300, lambda: QCoreApplication.exit(code))
+    try:
+        assert exec_with_watchdog(qapp, wd) == code
+    finally:
+        qapp.aboutToQuit.disconnect(wd.stop)
+    systemd.wait_for(status)
+    time.sleep(0.2)  # anything else would have arrived by now
+    assert ("STOPPING=1" in systemd.lines()) is stopping, systemd.lines()
+    assert wd._stopped  # the probe and the ping thread are stopped either way
+
+
+def test_a_stall_overlapping_a_check_does_not_cost_a_whole_period() -> None:
+    """Review finding 8: WatchdogSec=30, GUI beats every second, then stalls 0.5 s after a
+    ping for 20 s. The ping must follow the first beat after the stall, not the next 15 s
+    wake-up (which landed at the 30 s deadline)."""
+    now = [0.0]
+    wd = LivenessWatchdog(
+        Notifier("/nonexistent/notify.sock"), timeout_s=30.0, clock=lambda: now[0]
+    )
+    sent: list[float] = []
+    wd.notifier.watchdog = lambda: sent.append(now[0]) is None  # type: ignore[method-assign]
+    assert wd.period_s == 15.0 and wd.stale_s == 10.0
+    assert wd.check_interval_s <= 1.0
+
+    def run_until(end: float, beating: bool) -> None:
+        # The thread's loop with a fake clock: one tick per check interval, a beat per second.
+        while now[0] < end:
+            if beating:
+                wd.beat()
+            wd.tick()
+            now[0] = round(now[0] + wd.check_interval_s, 6)
+
+    run_until(30.5, beating=True)
+    assert sent == [0.0, 15.0, 30.0]
+    stall_end = 30.5 + 20.0
+    run_until(stall_end, beating=False)  # the GUI thread hangs 20 s (the check at 45 s sees it)
+    run_until(80.0, beating=True)
+    gaps = [b - a for a, b in itertools.pairwise(sent)]
+    assert max(gaps) <= 30.0 - 5.0, f"pings at {sent}: systemd would have restarted the kiosk"
+    assert sent[3] <= stall_end + wd.check_interval_s
+
+
+@QT
+def test_camera_screens_are_stored_as_a_solid_fill(qapp: Any, tmp_path: Path) -> None:
+    """Review finding 21: pixelation may leave a face recognisable: no grab on camera screens."""
+    from types import SimpleNamespace
+
+    grabs: list[str] = []
+
+    def grab() -> QImage:  # what the window would show: busy content everywhere
+        grabs.append(bridge.screen)
+        image = QImage(360, 640, QImage.Format.Format_RGB32)
+        image.fill(0xFFFFFF)
+        for y in range(0, 640, 3):
+            for x in range(0, 360, 3):
+                image.setPixel(x, y, (x * 7919 + y * 104729) & 0xFFFFFF)
+        return image
+
+    window = SimpleNamespace(grabWindow=grab, width=lambda: 360, height=lambda: 640)
+    bridge = SimpleNamespace(screen="verify_face")
+    shots = tmp_path / "run-kiosk"
+    wd = UiWatchdog(window, bridge, notifier=Notifier(""), shot_dir=shots, probe_ms=50)
+    try:
+        for screen in ("verify_face", "identify"):
+            bridge.screen = screen
+            wd.screenshot()
+            last = wd.flush()
+            assert last == shots / LAST_SHOT
+            image = QImage(str(last)).convertToFormat(QImage.Format.Format_RGB32)
+            assert (image.width(), image.height()) == (360, 640)
+            pixels = np.frombuffer(image.constBits(), dtype=np.uint32)
+            # Almost all one colour: only the screen's name is drawn on it.
+            _, counts = np.unique(pixels, return_counts=True)
+            assert counts.max() / pixels.size > 0.9, f"{screen} stored with its content"
+        assert grabs == [], "a camera screen was grabbed"
+        bridge.screen = "fill_form"  # other personal screens: still grabbed, then pixelated
+        wd.screenshot()
+        wd.flush()
+        assert grabs == ["fill_form"]
+    finally:
+        wd.stop()
 
 
 @QT

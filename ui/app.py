@@ -311,7 +311,12 @@ class KioskUi:
         self.engine.rootContext().setContextProperty("bridge", self.bridge)
         from ui.nightblank import display_settings  # night blanking (issue 8)
 
-        self.engine.rootContext().setContextProperty("displaySettings", display_settings(terminal))
+        self._display_settings = display_settings(terminal)
+        self.engine.rootContext().setContextProperty("displaySettings", self._display_settings)
+        # A config applied later (the fleet, between sessions) changes it.
+        add_config_listener = getattr(terminal, "add_config_listener", None)
+        if add_config_listener is not None:
+            add_config_listener(lambda _config: self._refresh_display_settings())
         from ui.camera_preview import attach_camera_preview  # live face-check preview (issue 5)
 
         self.camera_preview = attach_camera_preview(self.engine, terminal)
@@ -364,6 +369,15 @@ class KioskUi:
         width, height = SIZES[orientation]
         self.window.setWidth(width)
         self.window.setHeight(height)
+
+    def _refresh_display_settings(self) -> None:
+        from ui.nightblank import display_settings
+
+        settings = display_settings(self.terminal)
+        if self._closed or settings == self._display_settings:
+            return
+        self._display_settings = settings
+        self.engine.rootContext().setContextProperty("displaySettings", settings)
 
     def close(self) -> None:
         """Tear down in an order that leaves no dangling callbacks into Qt (idempotent)."""
@@ -451,13 +465,14 @@ def run_app(
             return 0
         if os.environ.get("KIOSK_EXIT_AFTER_FIRST_FRAME"):  # ./run bench: cold start
             ui.window.frameSwapped.connect(_report_first_frame, Qt.ConnectionType.QueuedConnection)
-        from ui.watchdog import attach_watchdog  # systemd READY/WATCHDOG from the GUI (issue 8)
+        from ui.watchdog import attach_watchdog, exec_with_watchdog  # systemd READY/WATCHDOG
 
-        app.aboutToQuit.connect(attach_watchdog(app, ui.window, ui.bridge).stop)
+        watchdog = attach_watchdog(app, ui.window, ui.bridge)
         if windowed:
             ui.window.show()
         else:
             ui.window.showFullScreen()
-        return int(app.exec())
+        # STOPPING=1 only when the session ends too (not for 75 restart / 76 desktop).
+        return exec_with_watchdog(app, watchdog)
     finally:
         ui.close()

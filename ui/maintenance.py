@@ -86,6 +86,7 @@ class MaintenanceBridge(QObject):
 
     changed = Signal()
     dataChanged = Signal()
+    _workDone = Signal(object, object)  # (done, result) from a worker thread, queued to the GUI
     previewChanged = Signal()
     logsChanged = Signal()
 
@@ -119,6 +120,8 @@ class MaintenanceBridge(QObject):
         actions = getattr(ops, "actions", None)
         if actions is not None:
             actions.exit_app = self._exit_later
+            actions.background = self._reboot_in_background
+        self._workDone.connect(self._on_work_done)
         self._m.subscribe(self._on_change)
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
@@ -250,11 +253,20 @@ class MaintenanceBridge(QObject):
 
     @Slot(str)
     def testPrint(self, kind: str) -> None:
-        """Print a test receipt or A4 page and show its preview."""
+        """Print a test receipt or A4 page and show its preview (rendered on the storage
+        thread, shown when it is back)."""
         self._m.activity()
-        problem, png = self._ops.console.test_print(kind)
+        self._notice = f"{kind}: printing… / 正在打印…"
+        self.dataChanged.emit()
+        self._ops.console.test_print_async(kind, lambda r, e: self._on_test_print(kind, r, e))
+
+    def _on_test_print(
+        self, kind: str, result: tuple[str | None, bytes | None] | None, error: str | None
+    ) -> None:
+        # On the GUI thread (Terminal.process_events).
+        problem, png = result if result is not None else (f"{kind}: {error or 'error'}", None)
         self._notice = problem or f"{kind}: test print sent / 已发送测试打印"
-        if self.provider.set_png(png):
+        if self._m.is_open and self.provider.set_png(png):
             self._preview_kind = kind
             self._preview_serial += 1
             self.previewChanged.emit()
@@ -293,11 +305,16 @@ class MaintenanceBridge(QObject):
     def paperReplaced(self, kind: str) -> None:
         """The technician put in new paper."""
         self._m.activity()
-        try:
-            entry = self._ops.console.paper_replaced(kind, self._m.user)
+        # The counter file is written with fsync: on the storage thread.
+        self._ops.console.paper_replaced_async(
+            kind, self._m.user, lambda e, err: self._on_paper(kind, e, err)
+        )
+
+    def _on_paper(self, kind: str, entry: Any, error: str | None) -> None:
+        if error is not None:
+            self._notice = error.partition(": ")[2] if error.startswith("ValueError") else error
+        else:
             self._notice = f"{kind}: paper replaced ({entry['count']}) / 已记录换纸"
-        except ValueError as exc:
-            self._notice = str(exc)
         self.refresh()
 
     @Slot()
@@ -327,6 +344,25 @@ class MaintenanceBridge(QObject):
         else:
             self._notice = f"{action}: {result}"
         self.dataChanged.emit()
+
+    def _reboot_in_background(self, work: Callable[[], str]) -> None:
+        # The reboot command may block for up to 30 s: a worker thread, the outcome back here.
+        def run() -> None:
+            try:
+                outcome = work()
+            except Exception as exc:  # never lose the outcome
+                outcome = f"failed: {type(exc).__name__}"
+            self._workDone.emit(self._on_reboot, outcome)
+
+        threading.Thread(target=run, name="maintenance-reboot", daemon=True).start()
+
+    def _on_reboot(self, outcome: str) -> None:
+        self._notice = f"reboot: {outcome}"
+        self.dataChanged.emit()
+
+    @Slot(object, object)
+    def _on_work_done(self, done: Callable[[Any], None], result: Any) -> None:
+        done(result)
 
     def _exit_later(self, code: int) -> None:
         # Let the click finish before the event loop ends.

@@ -3,7 +3,10 @@
 `UiWatchdog` ties kiosk.watchdog to the window:
 
 - READY=1 goes to systemd after the first frame is on screen, STATUS= follows the screen id (never
-  any data of the citizen), STOPPING=1 on the way out.
+  any data of the citizen). STOPPING=1 only when `kiosk run` really ends (exit code 0, SIGTERM,
+  a crash code): for a technician's restart (75) or "leave to the desktop" (76) the session
+  script keeps the service running, so only STATUS=restarting / STATUS=desktop is sent
+  (`exited()`; a STOPPING=1 there made systemd kill the whole session after TimeoutStopSec).
 - A QTimer on the GUI thread calls `beat()`; the watchdog thread pings systemd only while those
   beats are recent. A blocked GUI thread (a frozen screen) stops the pings and systemd restarts the
   kiosk (packaging/systemd/kiosk.service: WatchdogSec=).
@@ -12,7 +15,9 @@
   every `shot_interval_s` into `last.png` (mode 0600; one file, replaced). Screens that may show
   a citizen's data (everything except the attract and choose-service screens) are stored coarsely
   pixelated: a technician sees which screen, dialog or layout froze, never a legible name, number
-  or face. A clean exit deletes it; after a freeze or crash the next start moves it to
+  or face. Screens that show the camera (FACE_SCREENS) are not grabbed at all: the file is a
+  solid fill with the screen's name, as even coarse blocks may leave a face recognisable.
+  A clean exit deletes it; after a freeze or crash the next start moves it to
   `before-restart.png` for maintenance mode (`freeze_screenshot()`), and deletes it after
   FREEZE_SHOT_MAX_AGE_S. A power cut wipes both (tmpfs).
 """
@@ -30,9 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, Qt, QTimer, Slot
-from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPainter
 
-from kiosk.watchdog import LivenessWatchdog, Notifier
+from kiosk.watchdog import EXIT_DESKTOP, EXIT_RESTART, LivenessWatchdog, Notifier
 
 log = logging.getLogger("ui.watchdog")
 
@@ -44,6 +49,11 @@ FREEZE_SHOT_MAX_AGE_S = 24 * 3600
 # Screens that never show anything of a citizen: stored as they are.
 CLEAR_SCREENS = frozenset({"attract", "choose_service"})
 PIXEL_BLOCK = 24  # a 76 px elderly-mode digit becomes ~3x3 blocks
+# Screens with the live camera picture (a face): stored as a solid fill plus the screen's name.
+FACE_SCREENS = frozenset({"identify", "verify_face"})
+BLANK_COLOUR = 0xFF404040
+# What systemd is told for the exit codes that keep the session (and the service) running.
+KEEP_RUNNING_STATUS = {EXIT_RESTART: "restarting", EXIT_DESKTOP: "desktop"}
 
 
 def runtime_dir() -> Path | None:
@@ -79,6 +89,22 @@ def pixelate(image: QImage, block: int = PIXEL_BLOCK) -> QImage:
         Qt.TransformationMode.FastTransformation,
     )
     return big.copy(0, 0, image.width(), image.height())
+
+
+def blank(width: int, height: int, screen: str) -> QImage:
+    """A solid image of `width` x `height` with only the screen's name on it."""
+    image = QImage(max(width, 1), max(height, 1), QImage.Format.Format_RGB32)
+    image.fill(QColor.fromRgba(BLANK_COLOUR))
+    painter = QPainter(image)
+    try:
+        painter.setPen(QColor("white"))
+        font = QFont()
+        font.setPixelSize(max(12, min(width, height) // 20))
+        painter.setFont(font)
+        painter.drawText(image.rect(), Qt.AlignmentFlag.AlignCenter, f"screen: {screen}")
+    finally:
+        painter.end()
+    return image
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -146,11 +172,14 @@ class UiWatchdog(QObject):
         self.notifier.status("starting")
 
     def stop(self) -> None:
-        """A controlled exit: STOPPING=1, stop the thread and delete the current screenshot."""
+        """The event loop ends (aboutToQuit): stop the thread, delete the current screenshot.
+
+        Sends nothing to systemd: whether this is the end of the service (STOPPING=1) or a
+        restart inside the session depends on the exit code, known only to `exited()`.
+        """
         if self._stopped:
             return
         self._stopped = True
-        self.notifier.stopping("stopping")
         self._probe.stop()
         self._shot_timer.stop()
         self.watchdog.stop()
@@ -162,6 +191,20 @@ class UiWatchdog(QObject):
         if self.shot_dir is not None:
             with contextlib.suppress(FileNotFoundError):
                 (self.shot_dir / LAST_SHOT).unlink()
+        self.notifier.close()
+
+    def exited(self, code: int) -> None:
+        """Tell systemd how `kiosk run` ends: STOPPING=1 only if the session ends with it.
+
+        75 (restart) and 76 (leave to the desktop) keep packaging/session/kiosk-session and so
+        the service running: only a STATUS. Everything else (0, SIGTERM, a failure) ends it.
+        """
+        self.stop()
+        keep = KEEP_RUNNING_STATUS.get(code)
+        if keep is not None:
+            self.notifier.status(keep)
+        else:
+            self.notifier.stopping("stopping")
         self.notifier.close()
 
     # -- probe and notifications ----------------------------------------------------------------
@@ -210,12 +253,18 @@ class UiWatchdog(QObject):
         """Grab the window (GUI thread, ~1 ms); pixelate and write it on the writer thread."""
         if self.shot_dir is None or self._stopped:
             return
-        image = self.window.grabWindow()
-        if image.isNull():
-            return
-        personal = self.bridge.screen not in CLEAR_SCREENS
+        screen = str(self.bridge.screen)
+        image: QImage | None = None
+        if screen not in FACE_SCREENS:  # the camera picture is never grabbed
+            image = self.window.grabWindow()
+            if image.isNull():
+                return
+        personal = screen not in CLEAR_SCREENS
+        size = (int(self.window.width()), int(self.window.height()))
         self._writes = [f for f in self._writes if not f.done()]
-        self._writes.append(self._writer.submit(self._write_logged, image, personal, self.shot_dir))
+        self._writes.append(
+            self._writer.submit(self._write_logged, image, personal, self.shot_dir, screen, size)
+        )
 
     def flush(self, timeout: float = 10.0) -> Path | None:
         """Wait for the screenshots being written; the last one's path (tests, maintenance)."""
@@ -223,8 +272,18 @@ class UiWatchdog(QObject):
         results = [f.result() for f in done.done]
         return results[-1] if results else None
 
-    def _write_logged(self, image: QImage, personal: bool, directory: Path) -> Path | None:
+    def _write_logged(
+        self,
+        image: QImage | None,
+        personal: bool,
+        directory: Path,
+        screen: str = "",
+        size: tuple[int, int] = (1, 1),
+    ) -> Path | None:
         try:
+            if image is None:  # QPainter on a QImage is fine off the GUI thread
+                image = blank(size[0], size[1], screen)
+                personal = False
             return self._write(image, personal, directory)
         except Exception:  # a thread's exception would vanish in its future
             log.exception("screenshot failed")
@@ -262,3 +321,11 @@ def attach_watchdog(app: QGuiApplication, window: Any, bridge: Any) -> UiWatchdo
     wd = UiWatchdog(window, bridge, shot_dir=runtime_dir(), parent=app)
     wd.start()
     return wd
+
+
+def exec_with_watchdog(app: QGuiApplication, wd: UiWatchdog) -> int:
+    """Run the event loop, then tell systemd how it ended (`UiWatchdog.exited`)."""
+    app.aboutToQuit.connect(wd.stop)
+    code = int(app.exec())
+    wd.exited(code)
+    return code

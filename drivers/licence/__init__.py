@@ -6,6 +6,7 @@ The document is a driver-neutral mapping built by the kiosk core; backends rende
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, ClassVar
 
 from drivers.printing import Printer
@@ -24,3 +25,13 @@ class LicencePrinter(Printer):
             self._submit(lambda: self._fail(job_id, Status.CONFIGURATION_ERROR))
             return
         self._queue_job(job_id, dict(document))
+
+    def preview_png(self, document: Mapping[str, Any], *, dpi: int = 60) -> bytes:
+        """The page as this printer would print it, as a PNG (maintenance test print).
+
+        Pure rendering (Qt, no device I/O): any thread may call it, never the GUI's for long.
+        """
+        from drivers.licence.render import render_png
+
+        layouts = self._options.get("layouts_dir")
+        return render_png(dict(document), dpi=dpi, layouts_dir=Path(layouts) if layouts else None)

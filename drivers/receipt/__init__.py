@@ -60,3 +60,17 @@ class ReceiptPrinter(Printer):
             self._submit(lambda: self._fail(job_id, Status.CONFIGURATION_ERROR))
             return
         self._queue_job(job_id, checked)
+
+    def preview_png(self, blocks: Sequence[Mapping[str, Any]]) -> bytes:
+        """What `blocks` look like on this printer's paper, as a PNG (maintenance test print):
+        encoded with this printer's ESC/POS profile, decoded and drawn back.
+
+        Pure (no device I/O): any thread may call it, never the GUI's for long.
+        """
+        from drivers.receipt import escpos, sink
+
+        profile = {
+            k: v for k, v in self._options.items() if k in ("paper_mm", "chinese", "charset")
+        }
+        docs = sink.decode(escpos.preview_bytes(validate_blocks(blocks), profile))
+        return sink.render_png(docs[-1], paper_mm=int(profile.get("paper_mm", 80)))

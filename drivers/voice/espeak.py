@@ -5,12 +5,14 @@ returning at once; `stop` ends it. Audio goes to the default sink (espeak-ng's o
 through `player` (a command reading a WAV stream on stdin, e.g. ["paplay"]), or, with `wav_dir`
 and no player, into one WAV file per utterance (tests, the rig).
 
-Plain constructor arguments only (drivers never see the config). The text is passed on the
-command line: callers hand it only fixed guidance, never personal data.
+Plain constructor arguments only (drivers never see the config). The text goes to espeak-ng on
+its standard input (`--stdin`), never on the command line, where any local user could read it
+in /proc/<pid>/cmdline.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import subprocess
@@ -70,28 +72,58 @@ class EspeakVoice:
         voice = VOICES.get(language, VOICES["zh_CN"])
         amplitude = max(0, min(MAX_AMPLITUDE, round(volume * MAX_AMPLITUDE / 100)))
         rate = max(80, min(450, rate_wpm or self._rate))
-        args = [self._binary, "-v", voice, "-a", str(amplitude), "-s", str(rate)]
-        self.utterances += 1
-        wav: Path | None = None
-        if self._wav_dir is not None and self._player is None:
-            self._wav_dir.mkdir(parents=True, exist_ok=True)
-            wav = self._wav_dir / f"utterance-{self.utterances:04d}.wav"
-            args += ["-w", str(wav)]
-        elif self._player is not None:
-            args.append("--stdout")
-        args += ["--", text]
+        args = [self._binary, "-v", voice, "-a", str(amplitude), "-s", str(rate), "--stdin"]
         quiet = subprocess.DEVNULL
+        wav: Path | None = None
         with self._lock:
-            if self._player is not None:
-                synth = subprocess.Popen(args, stdin=quiet, stdout=subprocess.PIPE, stderr=quiet)
-                play = subprocess.Popen(self._player, stdin=synth.stdout, stdout=quiet)
-                assert synth.stdout is not None
-                synth.stdout.close()  # the player holds the pipe now
-                self._procs = [synth, play]
-            else:
-                self._procs = [subprocess.Popen(args, stdin=quiet, stdout=quiet, stderr=quiet)]
+            self.utterances += 1
+            number = self.utterances
+            if self._wav_dir is not None and self._player is None:
+                self._wav_dir.mkdir(parents=True, exist_ok=True)
+                wav = self._wav_dir / f"utterance-{number:04d}.wav"
+                args += ["-w", str(wav)]
+            elif self._player is not None:
+                args.append("--stdout")
+            synth_out = subprocess.PIPE if self._player is not None else quiet
+            try:
+                synth = subprocess.Popen(
+                    args, stdin=subprocess.PIPE, stdout=synth_out, stderr=quiet
+                )
+            except OSError as exc:  # espeak-ng removed or not executable: silence, not a crash
+                log.warning("voice: espeak-ng could not start (%s)", type(exc).__name__)
+                return
+            procs = [synth]
+            try:
+                if self._player is not None:
+                    procs.append(subprocess.Popen(self._player, stdin=synth.stdout, stdout=quiet))
+                    assert synth.stdout is not None
+                    synth.stdout.close()  # the player holds the pipe now
+                assert synth.stdin is not None
+                try:  # short (the caller caps it): fits the pipe, never blocks
+                    synth.stdin.write(text.encode("utf-8"))
+                except BrokenPipeError:
+                    pass  # espeak-ng died at once; `speaking` will say False
+                finally:
+                    with contextlib.suppress(BrokenPipeError):
+                        synth.stdin.close()
+            except BaseException as exc:
+                # The player could not start (or the text could not be handed over): end the
+                # synthesiser rather than leave it orphaned.
+                for proc in procs:
+                    if proc.poll() is None:
+                        proc.kill()
+                    proc.wait()
+                for stream in (synth.stdin, synth.stdout):
+                    if stream is not None:
+                        stream.close()
+                if not isinstance(exc, OSError):
+                    raise
+                # A missing or broken player is a device fault, not the caller's: stay silent.
+                log.warning("voice: the player could not start (%s)", type(exc).__name__)
+                return
+            self._procs = procs
         self.last_wav = wav
-        log.info("voice: utterance %d started (%s, volume %d)", self.utterances, voice, volume)
+        log.info("voice: utterance %d started (%s, volume %d)", number, voice, volume)
 
     def stop(self) -> None:
         """End the current utterance, if any (the processes are terminated, then reaped)."""

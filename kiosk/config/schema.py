@@ -113,6 +113,19 @@ TYPE_VALIDATORS: dict[str, str] = {
 
 _ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 Ident = Annotated[StrictStr, Field(pattern=_ID_PATTERN, max_length=64)]
+
+
+def _check_hours(spec: str) -> str:
+    """The hours must also parse (an empty range "08:00-08:00" would fail at every is_open)."""
+    from kiosk.hours import parse_hours
+
+    try:
+        parse_hours(spec)
+    except ValueError as exc:
+        raise PydanticCustomError("opening_hours", "{reason}", {"reason": str(exc)}) from None
+    return spec
+
+
 # Opening hours: "08:30-17:30", or several ranges "08:30-12:00,13:30-17:30" (24:00 = midnight).
 OpeningHours = Annotated[
     StrictStr,
@@ -120,6 +133,7 @@ OpeningHours = Annotated[
         pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)"
         r"(,([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00))*$"
     ),
+    AfterValidator(_check_hours),
 ]
 Loc = tuple[str | int, ...]
 
@@ -358,6 +372,14 @@ def service_problems(service: Service) -> list[tuple[Loc, str]]:
                     ("fields", i, "personal"),
                     f"a {'field read from the ID card' if f.prefill else f.type + ' field'} "
                     "holds personal data: set personal = true",
+                )
+            )
+        elif not f.personal and "address" in f.id:
+            # A home, premises or incident address locates a person: personal data too.
+            problems.append(
+                (
+                    ("fields", i, "personal"),
+                    "an address field holds personal data: set personal = true",
                 )
             )
     for key in ("outputs", "delivery"):

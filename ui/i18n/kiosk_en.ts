@@ -304,8 +304,8 @@
         <translation>Please take your documents from the slot below when printing is finished.</translation>
     </message>
     <message>
-        <source>Touch one of the ratings. Your rating is anonymous.</source>
-        <translation>Touch one of the ratings. Your rating is anonymous.</translation>
+        <source>Touch one of the ratings. Staff follow up on every bad rating.</source>
+        <translation>Touch one of the ratings. Staff follow up on every bad rating.</translation>
     </message>
     <message>
         <source>Please take your receipt and your ID card. Touch Finish when you are done.</source>

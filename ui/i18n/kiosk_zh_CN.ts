@@ -304,8 +304,8 @@
         <translation>打印完成后，请从下方出纸口取走您的材料。</translation>
     </message>
     <message>
-        <source>Touch one of the ratings. Your rating is anonymous.</source>
-        <translation>请点击其中一个评价。评价是匿名的。</translation>
+        <source>Touch one of the ratings. Staff follow up on every bad rating.</source>
+        <translation>请点击其中一个评价。工作人员会对每一条差评进行回访。</translation>
     </message>
     <message>
         <source>Please take your receipt and your ID card. Touch Finish when you are done.</source>

@@ -31,7 +31,7 @@ QtObject {
         case "review": return qsTr("Check what you entered and choose how to receive the result. Touch Submit to send the application, or Back to change it.")
         case "submitting": return qsTr("Please wait, this takes a few seconds.")
         case "printing": return qsTr("Please take your documents from the slot below when printing is finished.")
-        case "rating": return qsTr("Touch one of the ratings. Your rating is anonymous.")
+        case "rating": return qsTr("Touch one of the ratings. Staff follow up on every bad rating.")
         case "done": return qsTr("Please take your receipt and your ID card. Touch Finish when you are done.")
         }
         return ""
