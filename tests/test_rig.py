@@ -89,20 +89,22 @@ def test_a_failing_step_saves_a_screenshot_and_fails_junit(qapp: Any, tmp_path: 
     assert failure is not None and "step 2" in (failure.get("message") or "")
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "paper_empty-receipt",
-        "unplug-idcard",
-        "card_remove-idcard",
-        "paper_empty-while-printing",
-        "camera_stall-during-face-check",
-    ],
-)
+# Every shipped scenario runs in ./run test (about a minute): one journey per catalogue service
+# through the real UI, and the service x fault matrix.
+@pytest.mark.parametrize("name", sorted(p.stem for p in (SCENARIOS / "faults").glob("*.toml")))
 def test_fault_scenarios(qapp: Any, tmp_path: Path, name: str) -> None:
     (result,) = run(tmp_path, SCENARIOS / "faults" / f"{name}.toml")
     assert result.status == "passed", result.error
     assert any(s.kind == "fault" for s in result.steps)
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (SCENARIOS / "services").glob("*.toml")))
+def test_service_journey_through_the_ui(qapp: Any, tmp_path: Path, name: str) -> None:
+    (result,) = run(tmp_path, SCENARIOS / "services" / f"{name}.toml")
+    assert result.status == "passed", result.error
+    kinds = {s.kind for s in result.steps}
+    assert {"service", "expect_screen"} <= kinds
+    assert "expect_receipt" in kinds or "expect_licence" in kinds, "a journey checks its output"
 
 
 def test_an_unknown_fault_word_is_refused_with_file_and_step(tmp_path: Path) -> None:

@@ -158,3 +158,42 @@ def test_life_event_words_find_its_services(catalogue: Catalogue) -> None:
     assert set(catalogue.search("生孩子")) == newborn
     assert set(catalogue.search("shenghaizi")) == newborn
     assert "funeral_subsidy" in catalogue.search("qushi")
+
+
+def test_catalogue_reads_as_with_the_full_phrase_dictionary() -> None:
+    """The kiosk runs pypinyin without its 45 MB phrase dictionary (kiosk/catalogue.py): every
+    shipped text must read the same as a process with the full dictionary reads it."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from pypinyin import lazy_pinyin
+
+    from kiosk.config import load_config
+
+    cfg = load_config()
+    texts: set[str] = set()
+    for s in cfg.services.values():
+        texts.add(s.title.zh)
+        texts.update(s.keywords)
+    texts.update(d.title.zh for d in cfg.departments.values())
+    texts.update(t.title.zh for t in cfg.themes.values())
+    code = (
+        "import json, sys\nfrom pypinyin import lazy_pinyin\n"
+        "print(json.dumps({t: lazy_pinyin(t) for t in json.load(sys.stdin)}))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYPINYIN_NO_PHRASES"}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        input=json.dumps(sorted(texts)),
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=60,
+    ).stdout
+    full = json.loads(out)
+    assert os.environ.get("PYPINYIN_NO_PHRASES"), "the kiosk's pypinyin runs without phrases"
+    wrong = {t: (lazy_pinyin(t), full[t]) for t in texts if lazy_pinyin(t) != full[t]}
+    assert not wrong, f"add these words to kiosk/catalogue.py's phrases: {wrong}"

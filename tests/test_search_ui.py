@@ -159,8 +159,11 @@ def test_long_list_scrolls_to_its_last_service(ui: KioskUi, orientation: str) ->
     open_choose(ui)
     listing = item(ui, "serviceList")
     assert len(shown_ids(ui)) >= 40
-    assert listing.property("contentHeight") > listing.height()
+    # Departments below the fold are built over the frames after the first (asynchronous
+    # Loaders): wait for the last card, then for the list's height to settle.
     last = item(ui, f"service_{ui.bridge.data['services'][-1]['id']}")
+    pump(50)
+    assert listing.property("contentHeight") > listing.height()
     listing.setProperty("contentY", listing.property("contentHeight") - listing.height())
     pump(20)
     assert inside_window(ui, last), "the last service must be reachable by scrolling"

@@ -97,6 +97,7 @@ class TourDriver:
         # Tap-to-drawn latencies (ms) for `./run bench`: from the click to the first frame
         # swapped after the flow has moved to the next screen.
         self.latencies_ms: list[float] = []
+        self.tap_names: list[str] = []  # "screen:item" of each latency, to find the slow ones
         self._last_swap = 0.0
         self.window.frameSwapped.connect(self._on_frame_swapped)
 
@@ -107,6 +108,7 @@ class TourDriver:
         """Click `name`, wait for one of `screens` to be drawn, and record how long it took."""
         button = self.wait_item(name)
         wait_until(button.isEnabled, f"{name!r} to be enabled on screen {self.screen!r}")
+        before = self.screen
         start = time.perf_counter()
         self.click(name)
         screen = self.wait_screen(*screens)
@@ -114,6 +116,7 @@ class TourDriver:
         self.window.update()
         wait_until(lambda: self._last_swap >= changed, f"a frame of screen {screen!r}")
         self.latencies_ms.append((self._last_swap - start) * 1000)
+        self.tap_names.append(f"{before}:{name}")
         return screen
 
     @property
@@ -528,5 +531,6 @@ def run_tour(
     _services_tour(driver, terminal, shot, settle_ms, variant)
     if metrics is not None:
         metrics["taps_ms"] = list(driver.latencies_ms)
+        metrics["tap_names"] = list(driver.tap_names)
     log.info("tour: %d screenshots in %s", len(shots), out_dir)
     return shots

@@ -415,7 +415,26 @@ ApplicationWindow {
     // -- on-screen keyboard (Pinyin and English) ----------------------------------------------
     // Created right after the first frame: the keyboard (with its Pinyin engine and sound
     // effects) is the slowest part of the window to load, and the attract screen needs none.
-    onFrameSwapped: if (!keyboard.active) keyboard.active = true
+    onFrameSwapped: {
+        if (!keyboard.active) {
+            keyboard.active = true
+            pageWarmUp.start()
+        }
+    }
+
+    // Compile every page once the attract screen is up, while nobody is tapping: the first
+    // visit of a page otherwise pays for compiling its QML (~100 ms for the service list).
+    // The engine caches compiled types by URL; holding the components keeps them cached.
+    property var warmPages: []
+    Timer {
+        id: pageWarmUp
+        interval: 200
+        onTriggered: {
+            var names = Object.keys(root.pages)
+            for (var i = 0; i < names.length; ++i)
+                root.warmPages.push(Qt.createComponent(root.pageUrl(names[i]), Component.Asynchronous))
+        }
+    }
 
     Loader {
         id: keyboard
