@@ -120,7 +120,7 @@ Item {
     MessageBox {
         id: messageBox
         objectName: "faceMessage"
-        anchors { left: parent.left; right: parent.right; bottom: attempts.top; margins: Theme.margin; bottomMargin: 20 }
+        anchors { left: parent.left; right: parent.right; bottom: attempts.visible ? attempts.top : actions.top; margins: Theme.margin; bottomMargin: 20 }
         // While the camera guides live, its guidance replaces the generic "look at the camera".
         opacity: page.live && (bridge.message || "face.look") === "face.look" ? 0 : 1
         tone: Texts.tone(bridge.message)
@@ -130,8 +130,9 @@ Item {
     Text {
         id: attempts
         anchors { left: parent.left; right: parent.right; bottom: actions.top; margins: Theme.margin; bottomMargin: 32 }
+        // No height binding (it made a binding loop): the message box anchors above this line
+        // only while it is shown.
         visible: page.d.attempts_left !== undefined && bridge.message === "face.retry"
-        height: visible ? implicitHeight : 0
         text: qsTr("Attempts left: %1").arg(page.d.attempts_left)
         font.pixelSize: Theme.fontSmall
         color: Theme.muted
