@@ -455,33 +455,41 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
         time.sleep(0.01)
 
 
-def test_rating_travels_from_the_kiosk_to_the_intake(overlay_dir: Path, tmp_path: Path) -> None:
+@pytest.fixture
+def online(overlay_dir: Path, tmp_path: Path) -> Iterator[tuple[Terminal, IntakeServer]]:
+    """A terminal whose intake is a real reference server (short lookup timeout)."""
     state = tmp_path / "state"
     state.mkdir()
     (state / "intake.token").write_text(TOKEN + "\n")
     server = IntakeServer(tmp_path / "central.sqlite3", tokens=[TOKEN]).start()
     write_overlay(
         overlay_dir,
-        f'[intake]\nurl = "{server.url}"\ntoken_file = "intake.token"\n',
+        f'[intake]\nurl = "{server.url}"\ntoken_file = "intake.token"\nread_timeout_s = 1\n',
         name="60-intake.toml",
     )
-    config = load_config([overlay_dir])
-    terminal = build_terminal(config, sim=True, state_dir=state)
+    terminal = build_terminal(load_config([overlay_dir]), sim=True, state_dir=state)
     try:
         terminal.start()
-        tid = to_rating(terminal, config)
-        terminal.intent("rate", {"score": 2})
-        terminal.intent("rating_reason", {"value": "hard_to_use"})
-        terminal.intent("rate", {"score": 2, "confirm": True})
-        assert terminal.view.screen == "done"
-        wait_for(lambda: len(server.store.ratings()) == 1 and server.store.count() == 2)
-        [stored] = server.store.ratings()
-        assert stored["rates_transaction_id"] == tid
-        assert stored["follow_up"] is True and stored["reasons"] == ["hard_to_use"]
-        wait_for(lambda: terminal.outbox.depth() == 0)
+        wait_for(lambda: terminal.connectivity() == "online")
+        yield terminal, server
     finally:
         terminal.stop()
         server.stop()
+
+
+def test_rating_travels_from_the_kiosk_to_the_intake(online: tuple[Terminal, IntakeServer]) -> None:
+    terminal, server = online
+    config = terminal.config
+    tid = to_rating(terminal, config)
+    terminal.intent("rate", {"score": 2})
+    terminal.intent("rating_reason", {"value": "hard_to_use"})
+    terminal.intent("rate", {"score": 2, "confirm": True})
+    assert terminal.view.screen == "done"
+    wait_for(lambda: len(server.store.ratings()) == 1 and server.store.count() == 2)
+    [stored] = server.store.ratings()
+    assert stored["rates_transaction_id"] == tid
+    assert stored["follow_up"] is True and stored["reasons"] == ["hard_to_use"]
+    wait_for(lambda: terminal.outbox.depth() == 0)
 
 
 # -- 企业开办一件事 ------------------------------------------------------------------------------
@@ -579,53 +587,16 @@ def test_enterprise_opening_is_one_transaction_with_the_2_hour_promise(
 
 
 def test_enterprise_opening_reaches_the_intake_as_four_applications(
-    overlay_dir: Path, tmp_path: Path
+    online: tuple[Terminal, IntakeServer],
 ) -> None:
-    state = tmp_path / "state"
-    state.mkdir()
-    (state / "intake.token").write_text(TOKEN + "\n")
-    server = IntakeServer(tmp_path / "central.sqlite3", tokens=[TOKEN]).start()
-    write_overlay(
-        overlay_dir,
-        f'[intake]\nurl = "{server.url}"\ntoken_file = "intake.token"\n',
-        name="60-intake.toml",
-    )
-    config = load_config([overlay_dir])
-    terminal = build_terminal(config, sim=True, state_dir=state)
-    try:
-        terminal.start()
-        tid = to_rating(terminal, config, "enterprise_opening")
-        terminal.intent("rate", {"score": 5})
-        wait_for(lambda: len(server.store.applications(tid)) == 4)
-        kinds = [a["kind"] for a in server.store.applications(tid)]
-        assert kinds == ["business_licence", "seal", "bank_account", "tax_registration"]
-        wait_for(lambda: terminal.outbox.depth() == 0)
-    finally:
-        terminal.stop()
-        server.stop()
-
-
-# -- online lookups: business licence self-print, e-certificates --------------------------------
-@pytest.fixture
-def online(overlay_dir: Path, tmp_path: Path) -> Iterator[tuple[Terminal, IntakeServer]]:
-    """A terminal whose intake is a real reference server (short lookup timeout)."""
-    state = tmp_path / "state"
-    state.mkdir()
-    (state / "intake.token").write_text(TOKEN + "\n")
-    server = IntakeServer(tmp_path / "central.sqlite3", tokens=[TOKEN]).start()
-    write_overlay(
-        overlay_dir,
-        f'[intake]\nurl = "{server.url}"\ntoken_file = "intake.token"\nread_timeout_s = 1\n',
-        name="60-intake.toml",
-    )
-    terminal = build_terminal(load_config([overlay_dir]), sim=True, state_dir=state)
-    try:
-        terminal.start()
-        wait_for(lambda: terminal.connectivity() == "online")
-        yield terminal, server
-    finally:
-        terminal.stop()
-        server.stop()
+    terminal, server = online
+    config = terminal.config
+    tid = to_rating(terminal, config, "enterprise_opening")
+    terminal.intent("rate", {"score": 5})
+    wait_for(lambda: len(server.store.applications(tid)) == 4)
+    kinds = [a["kind"] for a in server.store.applications(tid)]
+    assert kinds == ["business_licence", "seal", "bank_account", "tax_registration"]
+    wait_for(lambda: terminal.outbox.depth() == 0)
 
 
 def lookup_field(terminal: Terminal) -> dict[str, Any]:
