@@ -176,8 +176,7 @@ class Bench:
     def pump(self, ms: int) -> None:
         """Let `ms` milliseconds pass with events (Qt's, or the terminal's without a UI)."""
         if self.tour is not None:
-            self.tour.pump(ms)
-            self._flush_deferred_deletes()
+            self.tour.pump(ms)  # also runs the deferred deletes of replaced pages
             return
         import time
 
@@ -188,14 +187,6 @@ class Bench:
             if time.monotonic() >= deadline:
                 return
             time.sleep(0.005)
-
-    def _flush_deferred_deletes(self) -> None:
-        # The rig pumps Qt with processEvents() from plain Python, outside app.exec(): Qt then
-        # never runs the deleteLater() of the pages each screen change replaces (they pile up
-        # at ~4 MB per visit of the service list). `kiosk run` returns to app.exec(), which
-        # does; the rig does the same here, where no event loop is on the stack.
-        ui_app, _tour = _qt_modules()
-        ui_app.QCoreApplication.sendPostedEvents(None, ui_app.QEvent.Type.DeferredDelete)
 
     def find(self, name: str) -> Any:
         """The visible QML item called `name`, or None."""
