@@ -62,7 +62,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     state_dir = Path(args.state_dir) if args.state_dir else None
     if state_dir is None and args.sim:
         state_dir = _sim_state_dir()
-    from kiosk.terminal import build_terminal
+    from kiosk.compose import build_terminal
 
     try:
         terminal = build_terminal(config, sim=args.sim, state_dir=state_dir)

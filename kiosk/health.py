@@ -2,7 +2,7 @@
 
 `terminal_state` maps what the terminal knows to ``initialize -> unavailable(reason) <->
 available <-> active``, plus ``maintenance`` and ``stopped`` (DEVICES.md). Availability is per
-service (`kiosk.flow.Flow.service_unavailable_reason`); the terminal is ``unavailable`` only
+service (`kiosk.session.Flow.service_unavailable_reason`); the terminal is ``unavailable`` only
 when no service at all can be used, and the reason says which kind of problem stops it.
 
 `Health` also keeps, per device, the last error and a short ring buffer of status changes for

@@ -11,13 +11,20 @@ maintenance-free "reprint" button, a technician with the CLI) and is then marked
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from drivers.base import DeviceEvent
 from kiosk import documents
 from kiosk.workdays import WorkCalendar, add_working_days
+from offline_cache import OutboxError
+
+if TYPE_CHECKING:
+    from drivers.receipt import ReceiptPrinter
+    from kiosk.devices import LicencePrinter
 
 log = logging.getLogger("kiosk.printjobs")
 
@@ -133,3 +140,53 @@ def duplicate_receipt(
         parts=tuple(p.zh for p in getattr(service, "parts", ())),
     )
     return documents.receipt_blocks(content)
+
+
+class PrintJournal:
+    """The journal side of printing for a running terminal (storage thread and device threads).
+
+    `send` journals a job (pending -> sent) and hands it to the printer; `settle` closes it
+    when the printer answers (confirmed | failed) and says which transaction it belonged to.
+    """
+
+    def __init__(self, outbox: Any) -> None:
+        self._outbox = outbox
+        self._jobs: dict[str, tuple[str, str]] = {}  # job id -> (kind, transaction id)
+        self._lock = threading.Lock()
+
+    def send(
+        self,
+        kind: str,
+        transaction_id: str,
+        document: Any,
+        printer: ReceiptPrinter | LicencePrinter | None,
+    ) -> bool:
+        """Journal and send one job; False when it failed before reaching a printer."""
+        try:
+            job_id = self._outbox.record_print(transaction_id, kind)
+        except OutboxError:
+            log.exception("print journal failed")
+            return False
+        if printer is None:
+            self._outbox.mark_print(job_id, "failed", "not_fitted")
+            return False
+        with self._lock:
+            self._jobs[job_id] = (kind, transaction_id)
+        self._outbox.mark_print(job_id, "sent")
+        printer.print_document(job_id, document)
+        return True
+
+    def settle(self, event: DeviceEvent) -> dict[str, Any]:
+        """Close the job a printed / print_failed event answers; {"transaction_id": ...}."""
+        job_id = str(event.payload.get("job_id", ""))
+        with self._lock:
+            job = self._jobs.pop(job_id, None)
+        if job is None:
+            return {}
+        ok = event.kind == "printed"
+        reason = None if ok else str(event.payload.get("reason", "unknown"))
+        try:
+            self._outbox.mark_print(job_id, "confirmed" if ok else "failed", reason)
+        except OutboxError:
+            log.exception("print journal update failed for job %s", job_id)
+        return {"transaction_id": job[1]}

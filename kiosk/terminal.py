@@ -1,4 +1,6 @@
-"""The composition root: builds a Terminal (devices, outbox, flow) from config.
+"""The terminal: its devices, its outbox and the citizen flow, joined by one event queue.
+
+`kiosk.compose.build_terminal` builds one from config.
 
 Threads: every device has its own worker; the outbox writes on one storage thread. Their results
 are queued here and applied to the flow on the owner's thread (the Qt GUI thread in `kiosk run`,
@@ -15,15 +17,17 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from drivers.base import Device, DeviceEvent
-from drivers.registry import create_device
+from drivers.base import DeviceEvent
+from drivers.idcard.icao import MrzKey
+from drivers.idcard.mrzkey import MrzKeyHolder
+from drivers.status import DeviceStatus
 from kiosk.config import KioskConfig
-from kiosk.flow import Flow, ViewState
+from kiosk.devices import Devices
 from kiosk.lookup import LOOKUP_READ_TIMEOUT_S
-from kiosk.printjobs import duplicate_receipt, recover_print_jobs
+from kiosk.printjobs import PrintJournal, duplicate_receipt, recover_print_jobs
+from kiosk.session import RATING_SERVICE_ID, Flow, ViewState
 from kiosk.workdays import WorkCalendar
 from offline_cache import Outbox, OutboxError, StorageFull
 
@@ -31,9 +35,6 @@ if TYPE_CHECKING:  # requests costs ~0.1 s at start; only terminals with an inta
     from offline_cache.sync import SyncWorker
 
 log = logging.getLogger("kiosk.terminal")
-
-DEVICE_CLASSES = ("idcard", "receipt", "licence", "camera")
-
 
 _STORAGE_RESULT = "storage_result"  # Event.source of run_storage results
 
@@ -55,23 +56,23 @@ class Terminal:
         config: KioskConfig,
         *,
         outbox: Outbox,
-        devices: Mapping[str, Device],
+        devices: Devices,
         connectivity: str = "offline",
         clock: Callable[[], float] = time.monotonic,
         calendar: WorkCalendar | None = None,
     ) -> None:
         self.config = config
         self.outbox = outbox
-        self.devices = dict(devices)
+        self.devices = devices
         self._connectivity = connectivity
         self._events: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self._wakeup: Callable[[], None] | None = None
         self._storage = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-storage")
-        # Online lookups (enterprises, e-certificates): never on the GUI thread (issue 9).
+        # Online lookups (enterprises, e-certificates): never on the GUI thread.
         self._lookups = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-lookup")
         self._lookup_future: Future[None] | None = None
         self._lookup_live: int | None = None  # the one request still allowed to run and answer
-        self._print_jobs: dict[str, tuple[str, str]] = {}  # job id -> (kind, transaction id)
+        self._print_journal = PrintJournal(outbox)
         self._lock = threading.Lock()
         self.flow = Flow(config, self, clock=clock, calendar=calendar)
         self._tick_hooks: list[Callable[[], None]] = []
@@ -297,7 +298,7 @@ class Terminal:
             self.stop_speaking()
 
     # -- FlowPorts (called by the flow on the owner's thread; never block) ------------------------
-    def device_status(self, device_class: str) -> Any | None:
+    def device_status(self, device_class: str) -> DeviceStatus | None:
         """Status of a fitted device, None when none is configured."""
         device = self.devices.get(device_class)
         return device.status if device is not None else None
@@ -315,11 +316,11 @@ class Terminal:
 
     def start_face(self, reference_photo: bytes | None) -> None:
         """Ask the camera to verify the citizen against the document photo."""
-        camera = self.devices.get("camera")
+        camera = self.devices.camera
         if camera is None:
             self._post(Event("camera", "face_result", {"match": False, "reason": "no_camera"}))
             return
-        camera.start_verification(reference_photo)  # type: ignore[attr-defined]
+        camera.start_verification(reference_photo)
 
     def set_camera_preview(self, listener: Callable[[Any, Any, str], None] | None) -> bool:
         """Hand camera preview frames to `listener(frame, face_box, hint)` (camera thread).
@@ -327,23 +328,25 @@ class Terminal:
         The frame is a BGR array lent for the call (copy it to keep it); face_box is (x, y, w, h)
         in fractions of the frame or None. False when the fitted camera has no preview (sim).
         """
-        setter = getattr(self.devices.get("camera"), "set_preview_listener", None)
-        if setter is None:
+        from drivers.camera.opencv import OpencvCamera  # only a real camera has a preview
+
+        camera = self.devices.camera
+        if not isinstance(camera, OpencvCamera):
             return False
-        setter(listener)
+        camera.set_preview_listener(listener)
         return True
 
     def supports_mrz(self) -> bool:
         """True when the fitted ID reader takes an MRZ key (reads travel documents)."""
-        return callable(getattr(self.devices.get("idcard"), "set_mrz", None))
+        return isinstance(self.devices.idcard, MrzKeyHolder)
 
-    def set_mrz(self, document_number: str, birth_date: str, expiry_date: str) -> None:
+    def set_mrz(self, key: MrzKey) -> None:
         """Give the ID reader the citizen's MRZ key; a key it refuses is access_denied."""
-        setter = getattr(self.devices.get("idcard"), "set_mrz", None)
-        if setter is None:
+        reader = self.devices.idcard
+        if not isinstance(reader, MrzKeyHolder):
             return
         try:
-            setter(f"{document_number},{birth_date},{expiry_date}")
+            reader.set_mrz(key)
         except ValueError:
             # The reader's own check failed (the message may quote the key: not logged).
             log.info("idcard: MRZ key refused by the reader")
@@ -351,15 +354,15 @@ class Terminal:
 
     def clear_mrz(self) -> None:
         """Make the ID reader forget the citizen's MRZ key."""
-        clear = getattr(self.devices.get("idcard"), "clear_mrz", None)
-        if clear is not None:
-            clear()
+        reader = self.devices.idcard
+        if isinstance(reader, MrzKeyHolder):
+            reader.clear_mrz()
 
     def stop_face(self) -> None:
         """Stop face verification."""
-        camera = self.devices.get("camera")
+        camera = self.devices.camera
         if camera is not None:
-            camera.stop_verification()  # type: ignore[attr-defined]
+            camera.stop_verification()
 
     def submit(self, service_id: str, payload: dict[str, Any], personal: dict[str, Any]) -> None:
         """Store the transaction on the storage thread; the flow hears back as an event."""
@@ -437,7 +440,7 @@ class Terminal:
                 log.exception("device event observer failed")
         payload = dict(event.payload)
         if event.kind in ("printed", "print_failed"):
-            payload.update(self._settle_print(event))
+            payload.update(self._print_journal.settle(event))
         self._post(Event(event.device, event.kind, payload))
 
     def _enqueue(self, service_id: str, payload: dict[str, Any], personal: dict[str, Any]) -> None:
@@ -462,8 +465,6 @@ class Terminal:
             self.sync.wake()
 
     def _enqueue_rating(self, payload: dict[str, Any], personal: dict[str, Any]) -> None:
-        from kiosk.flow import RATING_SERVICE_ID
-
         try:
             done = self.outbox.enqueue(RATING_SERVICE_ID, payload, personal)
         except OutboxError as exc:  # StorageFull included: the citizen has finished anyway
@@ -505,92 +506,9 @@ class Terminal:
         }
 
     def _print(self, kind: str, transaction_id: str, document: Any) -> None:
-        printer = self.devices.get(kind)
-        try:
-            job_id = self.outbox.record_print(transaction_id, kind)
-        except OutboxError:
-            log.exception("print journal failed")
+        printer = self.devices.receipt if kind == "receipt" else self.devices.licence
+        if not self._print_journal.send(kind, transaction_id, document, printer):
             self._post(Event(kind, "print_failed", {"transaction_id": transaction_id}))
-            return
-        if printer is None:
-            self.outbox.mark_print(job_id, "failed", "not_fitted")
-            self._post(Event(kind, "print_failed", {"transaction_id": transaction_id}))
-            return
-        with self._lock:
-            self._print_jobs[job_id] = (kind, transaction_id)
-        self.outbox.mark_print(job_id, "sent")
-        printer.print_document(job_id, document)  # type: ignore[attr-defined]
-
-    def _settle_print(self, event: DeviceEvent) -> dict[str, Any]:
-        job_id = str(event.payload.get("job_id", ""))
-        with self._lock:
-            job = self._print_jobs.pop(job_id, None)
-        if job is None:
-            return {}
-        ok = event.kind == "printed"
-        reason = None if ok else str(event.payload.get("reason", "unknown"))
-        try:
-            self.outbox.mark_print(job_id, "confirmed" if ok else "failed", reason)
-        except OutboxError:
-            log.exception("print journal update failed for job %s", job_id)
-        return {"transaction_id": job[1]}
-
-
-def build_terminal(
-    config: KioskConfig,
-    *,
-    sim: bool = False,
-    state_dir: Path | None = None,
-    clock: Callable[[], float] = time.monotonic,
-    calendar: WorkCalendar | None = None,
-) -> Terminal:
-    """Build a terminal from config; `sim` replaces every device with its simulator."""
-    outbox_path = config.outbox_path()
-    key_path = config.outbox_key_path()
-    if state_dir is not None:
-        outbox_path = state_dir / "outbox.sqlite3"
-        key_path = state_dir / "outbox.key"
-    outbox = Outbox(outbox_path, config.terminal.id, key_path=key_path)
-    holder: list[Terminal] = []
-
-    def on_event(event: DeviceEvent) -> None:
-        holder[0]._on_device_event(event)
-
-    devices: dict[str, Device] = {}
-    for device_class in DEVICE_CLASSES:
-        settings = getattr(config.devices, device_class)
-        if not settings.enabled:
-            continue
-        backend = "sim" if sim else settings.backend
-        options = dict(settings.options)
-        if settings.faults:
-            options["faults"] = list(settings.faults)
-        devices[device_class] = create_device(device_class, backend, on_event, **options)
-    if calendar is None:
-        from kiosk.config.holidays import calendar_layers, load_calendar
-
-        calendar = load_calendar(calendar_layers(config.sources))
-    terminal = Terminal(config, outbox=outbox, devices=devices, clock=clock, calendar=calendar)
-    holder.append(terminal)
-    terminal.attach_voice(make_voice(config))
-    # Without an intake URL the terminal stays honestly offline: online-only services show as
-    # unavailable with that reason, everything else works and queues.
-    if config.intake.url:
-        terminal.sync = make_sync_worker(config, outbox, terminal)
-    return terminal
-
-
-def make_voice(config: KioskConfig) -> Any | None:
-    """The voice guidance device of `[accessibility]`; None when off or not installed."""
-    if config.accessibility.voice == "off":
-        return None
-    from drivers.voice import EspeakVoice, VoiceUnavailable
-
-    try:
-        return EspeakVoice(rate_wpm=config.accessibility.voice_rate_wpm)
-    except VoiceUnavailable as exc:
-        log.warning("voice guidance unavailable: %s", exc)
-        return None
 
 
 def config_version(config: KioskConfig) -> str:
@@ -598,41 +516,3 @@ def config_version(config: KioskConfig) -> str:
     import hashlib
 
     return hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:12]
-
-
-def make_sync_worker(config: KioskConfig, outbox: Outbox, terminal: Terminal) -> SyncWorker:
-    """The sync worker of `[intake]`; relative paths are under state_dir."""
-    from offline_cache.sync import SyncWorker
-
-    intake = config.intake
-    assert intake.url is not None
-    base = config.terminal.state_dir
-
-    def path(p: Path | None) -> str | None:
-        return None if p is None else str(base / p)
-
-    token = None
-    if intake.token_file is not None:
-        try:
-            token = (base / intake.token_file).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            # The terminal still works offline; the intake answers 401 and health says why.
-            log.error("intake token file unreadable: %s", exc.strerror)
-    cert_path = path(intake.client_cert)
-    cert: str | tuple[str, str] | None = cert_path
-    if cert_path is not None and intake.client_key is not None:
-        cert = (cert_path, str(base / intake.client_key))
-    return SyncWorker(
-        outbox,
-        intake.url,
-        terminal_id=config.terminal.id,
-        token=token,
-        ca_bundle=path(intake.ca_bundle),
-        client_cert=cert,
-        batch_size=intake.batch_size,
-        heartbeat_s=intake.heartbeat_s,
-        connect_timeout_s=intake.connect_timeout_s,
-        read_timeout_s=intake.read_timeout_s,
-        health=terminal.health_snapshot,
-        on_state=terminal.set_connectivity,
-    )

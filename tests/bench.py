@@ -89,8 +89,8 @@ def tour(runs: int) -> tuple[list[float], list[float]]:
 
 def headless_journeys(count: int) -> list[float]:
     """Milliseconds per flow intent (no Qt): the core's share of a tap."""
+    from kiosk.compose import build_terminal
     from kiosk.config import load_config
-    from kiosk.terminal import build_terminal
 
     config = load_config([])
     service = next(

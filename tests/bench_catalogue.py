@@ -38,8 +38,8 @@ def _queries(config) -> list[str]:  # type: ignore[no-untyped-def]
 
 def rows() -> list[tuple[str, str, str, bool | None]]:
     from kiosk.catalogue import Catalogue
+    from kiosk.compose import build_terminal
     from kiosk.config import load_config
-    from kiosk.terminal import build_terminal
 
     config = load_config([])
     Catalogue(config)  # pypinyin loads its dictionaries on first use: not part of a rebuild

@@ -33,13 +33,13 @@ def _median_ms(fn, runs: int = RUNS) -> float:  # type: ignore[no-untyped-def]
 def rows() -> list[tuple[str, str, str, bool | None]]:
     import requests
 
+    from kiosk.compose import build_terminal
     from kiosk.config import load_config, shipped_dir
     from kiosk.config.bundle import generate_keypair, load_private_key, sign_bundle
     from kiosk.config.fleet import FleetConfig
     from kiosk.health import Health
     from kiosk.maintenance import hash_pin, verify_pin
     from kiosk.metrics import FlowMetrics, MetricsServer, TerminalCollector, build_registry
-    from kiosk.terminal import build_terminal
 
     out: list[tuple[str, str, str, bool | None]] = []
     with tempfile.TemporaryDirectory() as tmp_s:

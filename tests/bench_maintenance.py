@@ -25,11 +25,11 @@ def _median(values: list[float]) -> float:
 
 def rows() -> list[tuple[str, str, str, bool | None]]:
     from drivers.base import IoRing
+    from kiosk.compose import build_terminal
     from kiosk.config import load_config
     from kiosk.health import Health
     from kiosk.logring import RingLogHandler
     from kiosk.maintenance import MaintenanceConsole, MaintenanceSettings
-    from kiosk.terminal import build_terminal
 
     out: list[tuple[str, str, str, bool | None]] = []
     ring = IoRing(200)

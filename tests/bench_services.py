@@ -12,11 +12,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from kiosk.compose import build_terminal
 from kiosk.config import load_config
 from kiosk.intake_server import DEMO_HOLDER, Chaos, IntakeServer
 from kiosk.lookup import fetch
 from kiosk.regions import load_regions
-from kiosk.terminal import build_terminal
 
 Row = tuple[str, str, str, bool | None]
 TOKEN = "bench-token"
@@ -97,7 +97,7 @@ def _region_rows() -> list[Row]:
 
 
 def _qr_rows() -> list[Row]:
-    from kiosk.flow import _qr_rows
+    from kiosk.session.views import _qr_rows
 
     start = time.perf_counter()
     for n in range(20):

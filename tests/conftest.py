@@ -17,8 +17,9 @@ os.environ["QT_IM_MODULE"] = "qtvirtualkeyboard"
 # rather than writing into the machine's home.
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="kiosk-test-config-")
 
+from kiosk.compose import build_terminal
 from kiosk.config import KioskConfig, load_config
-from kiosk.terminal import Terminal, build_terminal
+from kiosk.terminal import Terminal
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

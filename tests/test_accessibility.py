@@ -25,8 +25,9 @@ from PySide6.QtQuick import QQuickItem
 
 from drivers.voice import EspeakVoice
 from kiosk.accessibility import reach_band, row_height_mm, speakable
+from kiosk.compose import build_terminal
 from kiosk.config import KioskConfig, load_config
-from kiosk.terminal import Terminal, build_terminal
+from kiosk.terminal import Terminal
 from ui.app import I18N_DIR, QML_DIR, KioskUi
 from ui.tour import pump, wait_until
 

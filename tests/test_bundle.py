@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.cli import main
+from kiosk.compose import build_terminal
 from kiosk.config import KioskConfig, load_config
 from kiosk.config.bundle import (
     BundleRefused,
@@ -21,7 +22,7 @@ from kiosk.config.bundle import (
     verify_bundle,
 )
 from kiosk.config.fleet import ConfigWatcher, FleetConfig, IdleApplier
-from kiosk.terminal import Terminal, build_terminal
+from kiosk.terminal import Terminal
 
 from .conftest import FakeClock
 

@@ -10,9 +10,11 @@ from datetime import datetime
 
 import pytest
 
+from kiosk.compose import build_terminal
 from kiosk.config import SCREENS, KioskConfig, Service, load_config
-from kiosk.flow import SessionChart, ViewState
-from kiosk.terminal import Terminal, build_terminal
+from kiosk.session import ViewState
+from kiosk.session.chart import SessionChart
+from kiosk.terminal import Terminal
 from kiosk.validators import credit_code_check_char
 
 from .conftest import write_overlay

@@ -342,8 +342,8 @@ def test_opening_hours_rules() -> None:
 def test_services_outside_their_hours_are_greyed(tmp_path: Path) -> None:
     from datetime import date, datetime
 
+    from kiosk.compose import build_terminal
     from kiosk.config import ConfigError
-    from kiosk.terminal import build_terminal
     from kiosk.workdays import WorkCalendar
 
     for bad in ('"8:30-17:30"', '"08:30-25:00"', '"08:30"'):

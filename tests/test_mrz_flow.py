@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from drivers.idcard.icao import MrzKey
 from drivers.idcard.pcsc import PcscDocumentReader
 from drivers.idcard.vicc import VirtualPassport
+from kiosk.compose import build_terminal
 from kiosk.config import KioskConfig, Service, load_config
-from kiosk.flow import mask_document_number, validate_mrz
-from kiosk.terminal import Terminal, build_terminal
+from kiosk.session.identify import mask_document_number, validate_mrz
+from kiosk.terminal import Terminal
 from tests import idcard_support
 from tests.conftest import FakeClock, write_overlay
 from tests.idcard_support import VPCD_READER, Pcscd
@@ -214,9 +216,9 @@ def test_terminal_set_mrz_is_a_no_op_without_a_reader(
     terminal: Terminal, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     terminal.process_events()
-    monkeypatch.delitem(terminal.devices, "idcard")
+    monkeypatch.setattr(terminal.devices, "idcard", None)
     assert terminal.supports_mrz() is False
-    terminal.set_mrz(**GOOD)
+    terminal.set_mrz(MrzKey(**GOOD))
     terminal.clear_mrz()
     assert terminal.process_events() == 0
 

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from drivers.receipt.sink import SinkReceiptPrinter
+from kiosk.compose import build_terminal
 from kiosk.config import KioskConfig, load_config
 from kiosk.printjobs import receipt_printed
-from kiosk.terminal import Terminal, build_terminal
+from kiosk.terminal import Terminal
 from offline_cache import Outbox
 from tests.conftest import write_overlay
 

@@ -10,8 +10,9 @@ import pytest
 
 from drivers.idcard.sam import SamCardReader
 from drivers.idcard.samsim import SamSimulator
+from kiosk.compose import build_terminal
 from kiosk.config import KioskConfig, Service, load_config
-from kiosk.terminal import Terminal, build_terminal
+from kiosk.terminal import Terminal
 from tests.conftest import FakeClock, write_overlay
 
 

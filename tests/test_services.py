@@ -16,11 +16,12 @@ import pytest
 import requests
 
 from kiosk import intake_server, lookup
+from kiosk.compose import build_terminal
 from kiosk.config import KioskConfig, load_config
-from kiosk.flow import RATING_SERVICE_ID
 from kiosk.intake_server import IntakeServer
 from kiosk.regions import default_regions
-from kiosk.terminal import Terminal, build_terminal
+from kiosk.session import RATING_SERVICE_ID
+from kiosk.terminal import Terminal
 
 from .conftest import write_overlay
 from .test_flow import SIM_ID, SIM_NAME, fill_courier, fill_form, go_to_form, on

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from PySide6.QtGui import QImage
 
-from kiosk.flow import RATING_SERVICE_ID
+from kiosk.session import RATING_SERVICE_ID
 from ui.app import KioskUi
 from ui.tour import find_item, wait_until
 

@@ -44,7 +44,7 @@ SIZES = {"portrait": (1080, 1920), "landscape": (1920, 1080)}
 
 
 class ViewLike(Protocol):
-    """The part of kiosk.flow.ViewState the UI reads."""
+    """The part of kiosk.session.ViewState the UI reads."""
 
     screen: str
     data: Mapping[str, Any]
@@ -156,7 +156,7 @@ class FlowBridge(QObject):
     language = Property(str, _get_language, notify=languageChanged)
     session = Property(int, _get_session, notify=sessionChanged)
     centreName = Property(str, _get_centre_name, notify=centreNameChanged)
-    # Modes (elderly, contrast, low_reach), voice volume and the reach band (kiosk.flow).
+    # Modes (elderly, contrast, low_reach), voice volume and the reach band (kiosk.session).
     accessibility = Property(
         "QVariantMap",  # type: ignore[arg-type]
         _get_accessibility,

@@ -20,15 +20,18 @@ class MrzKeyHolder:
         with self._mrz_lock:
             return self._mrz
 
-    def set_mrz(self, text: str) -> None:
-        """Use this MRZ key from now on (the citizen keyed it in); ValueError when malformed.
+    def set_mrz(self, key: icao.MrzKey | str) -> None:
+        """Use this MRZ key from now on (the citizen keyed it in).
 
-        A card that is already in the reader and was refused is read again with it.
+        The terminal hands an `icao.MrzKey`, validated when it was made. Text (the `mrz` option's
+        form, for bench tools and tests) is parsed first; ValueError when it is malformed. A card
+        that is already in the reader and was refused is read again with the new key.
         """
-        try:
-            key = icao.MrzKey.parse(text)
-        except icao.IcaoError as exc:
-            raise ValueError(str(exc)) from None
+        if isinstance(key, str):
+            try:
+                key = icao.MrzKey.parse(key)
+            except icao.IcaoError as exc:
+                raise ValueError(str(exc)) from None
         with self._mrz_lock:
             self._mrz = key
         self._submit(self._retry_denied)  # type: ignore[attr-defined]  # Device's worker

@@ -98,8 +98,8 @@ class Bench:
         show: bool = False,
         with_ui: bool = True,
     ) -> None:
+        from kiosk.compose import build_terminal
         from kiosk.config import ConfigError
-        from kiosk.terminal import build_terminal
 
         self.work_dir = work_dir
         self.setup = setup

@@ -1,0 +1,137 @@
+"""The citizen journey as one python-statemachine chart.
+
+The chart checks at definition time that every screen is reachable and none is a trap. Each
+screen also declares its policy: whether inactivity ends the session there, which citizen
+intents it accepts and which device or outbox events it listens to. `Flow` consults these
+tables before any handler runs, so a handler never re-checks where it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from statemachine import State, StateMachine
+
+if TYPE_CHECKING:
+    from kiosk.session.model import Session
+
+# Intents every screen takes: they change no session data, only how the terminal presents itself.
+GLOBAL_INTENTS = frozenset({"activity", "language", "accessibility"})
+# Events every screen takes; their handlers check the session or request they belong to.
+GLOBAL_EVENTS = frozenset(
+    {"status_changed", "intake.lookup_result", "outbox.rating_stored", "outbox.rating_failed"}
+)
+CARD_EVENTS = (
+    "idcard.card_inserted",
+    "idcard.card_read",
+    "idcard.card_error",
+    "idcard.card_removed",
+)
+PRINT_EVENTS = (
+    "receipt.printed",
+    "receipt.print_failed",
+    "licence.printed",
+    "licence.print_failed",
+)
+
+
+class Screen(State):
+    """A state of the chart that is also a screen of the UI, with its own policy.
+
+    `times_out`: inactivity ends the session here (False where the citizen waits for the
+    terminal). `intents`: citizen actions accepted here besides GLOBAL_INTENTS. `events`:
+    "source.kind" events handled here besides GLOBAL_EVENTS.
+    """
+
+    def __init__(
+        self,
+        *,
+        times_out: bool = True,
+        intents: Iterable[str] = (),
+        events: Iterable[str] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.times_out = times_out
+        self.intents = GLOBAL_INTENTS | frozenset(intents)
+        self.events = GLOBAL_EVENTS | frozenset(events)
+
+
+_FORM_INTENTS = ("input", "row_add", "row_remove", "row_input", "region", "lookup_retry")
+
+
+class SessionChart(StateMachine):
+    """Screens of one citizen session and the transitions between them."""
+
+    attract = Screen(initial=True, times_out=False, intents={"start", "cancel"})
+    choose_service = Screen(intents={"department", "theme", "search", "choose_service", "cancel"})
+    identify = Screen(intents={"identify_mode", "mrz", "back", "cancel"}, events=CARD_EVENTS)
+    verify_face = Screen(intents={"retry", "back", "cancel"}, events={"camera.face_result"})
+    fill_form = Screen(intents={*_FORM_INTENTS, "delivery", "next", "back", "cancel"})
+    review = Screen(intents={"delivery", "submit", "back", "cancel"})
+    submitting = Screen(times_out=False, events={"outbox.enqueued", "outbox.failed"})
+    printing = Screen(times_out=False, events=PRINT_EVENTS)
+    rating = Screen(intents={"rate", "rating_reason", "rating_comment", "finish", "cancel"})
+    done = Screen(intents={"finish", "cancel"})
+
+    start = attract.to(choose_service)
+    choose = choose_service.to(identify, cond="needs_card") | choose_service.to(fill_form)
+    identified = identify.to(verify_face, cond="needs_face") | identify.to(fill_form)
+    face_matched = verify_face.to(fill_form)
+    to_review = fill_form.to(review)
+    back = (
+        identify.to(choose_service)
+        | verify_face.to(choose_service)
+        | fill_form.to(choose_service)
+        | review.to(fill_form)
+    )
+    submit = review.to(submitting)
+    submit_failed = submitting.to(review)
+    submitted = submitting.to(printing)
+    printed = printing.to(rating)
+    rated = rating.to(done)
+    end = (
+        choose_service.to(attract)
+        | identify.to(attract)
+        | verify_face.to(attract)
+        | fill_form.to(attract)
+        | review.to(attract)
+        | rating.to(attract)
+        | done.to(attract)
+    )
+
+    def __init__(self, session_ref: Callable[[], Session | None]) -> None:
+        self._session_ref = session_ref
+        super().__init__()
+
+    def needs_card(self) -> bool:
+        session = self._session_ref()
+        return session is not None and session.service.identity != "none"
+
+    def needs_face(self) -> bool:
+        session = self._session_ref()
+        return session is not None and session.service.identity == "id_card_face"
+
+
+SCREENS: dict[str, Screen] = {
+    s.id: s
+    for s in SessionChart.states
+    if isinstance(s, Screen)  # every state is a Screen
+}
+assert len(SCREENS) == len(SessionChart.states), "every state of the chart must be a Screen"
+
+
+def times_out(screen: str) -> bool:
+    """True when inactivity on `screen` ends the session."""
+    return SCREENS[screen].times_out
+
+
+def accepts_intent(screen: str, intent: str) -> bool:
+    """True when `screen` takes the citizen's `intent`."""
+    return intent in SCREENS[screen].intents
+
+
+def accepts_event(screen: str, source: str, kind: str) -> bool:
+    """True when `screen` handles the `source` device's (or outbox's) `kind` event."""
+    return kind == "status_changed" or f"{source}.{kind}" in SCREENS[screen].events
