@@ -76,3 +76,16 @@ class Devices:
                 raise TypeError(f"{type(device).__name__} is a {device.device_class}, not {name}")
             setattr(devices, name, device)
         return devices
+
+    def health(self) -> dict[str, dict[str, str]]:
+        """Each fitted device's status as the heartbeat reports it."""
+        report = {}
+        for name, device in self.items():
+            status = device.status
+            report[name] = {
+                "availability": str(status.availability),
+                "state": status.state,
+                "status": str(status.status),
+                "severity": str(status.severity),
+            }
+        return report

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import logging
 import queue
-import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from drivers.base import DeviceEvent
@@ -25,27 +23,18 @@ from drivers.idcard.mrzkey import MrzKeyHolder
 from drivers.status import DeviceStatus
 from kiosk.config import KioskConfig
 from kiosk.devices import Devices
-from kiosk.lookup import LOOKUP_READ_TIMEOUT_S
+from kiosk.lookupjobs import LookupJobs
 from kiosk.printjobs import PrintJournal, duplicate_receipt, recover_print_jobs
-from kiosk.session import RATING_SERVICE_ID, Flow, ViewState
+from kiosk.session import Flow, ViewState
+from kiosk.storage import STORAGE_RESULT, Event, StorageThread
+from kiosk.voiceguide import VoiceGuide
 from kiosk.workdays import WorkCalendar
-from offline_cache import Outbox, OutboxError, StorageFull
+from offline_cache import Outbox
 
 if TYPE_CHECKING:  # requests costs ~0.1 s at start; only terminals with an intake need it
     from offline_cache.sync import SyncWorker
 
 log = logging.getLogger("kiosk.terminal")
-
-_STORAGE_RESULT = "storage_result"  # Event.source of run_storage results
-
-
-@dataclass(frozen=True)
-class Event:
-    """A device or outbox result waiting to be applied to the flow."""
-
-    source: str
-    kind: str
-    payload: Mapping[str, Any]
 
 
 class Terminal:
@@ -67,13 +56,15 @@ class Terminal:
         self._connectivity = connectivity
         self._events: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self._wakeup: Callable[[], None] | None = None
-        self._storage = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-storage")
+        self._storage = StorageThread(outbox, self._post, self._wake_sync)
         # Online lookups (enterprises, e-certificates): never on the GUI thread.
         self._lookups = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-lookup")
-        self._lookup_future: Future[None] | None = None
-        self._lookup_live: int | None = None  # the one request still allowed to run and answer
+        self._lookup_jobs = LookupJobs(
+            self._lookups,
+            lambda: self.config,
+            lambda payload: self._post(Event("intake", "lookup_result", payload)),
+        )
         self._print_journal = PrintJournal(outbox)
-        self._lock = threading.Lock()
         self.flow = Flow(config, self, clock=clock, calendar=calendar)
         self._tick_hooks: list[Callable[[], None]] = []
         self._intent_observers: list[Callable[[str, Mapping[str, Any], str, str], None]] = []
@@ -84,9 +75,7 @@ class Terminal:
         self.recovered_prints: list[Any] = []
         self.sync: SyncWorker | None = None  # set by build_terminal when [intake] url is set
         self._health_provider: Callable[[], Mapping[str, Any]] | None = None
-        self.voice: Any | None = None  # drivers.voice.EspeakVoice (attach_voice); None: no voice
-        self._voice_key = (self.flow.view.screen, self.flow.view.session)
-        self.flow.subscribe(self._hush_on_new_screen)
+        self.guide = VoiceGuide(self.flow, lambda: self.config)
         self._started_at = time.monotonic()
 
     # -- owner-thread API ----------------------------------------------------------------------
@@ -127,7 +116,7 @@ class Terminal:
             except queue.Empty:
                 return count
             count += 1
-            if event.source == _STORAGE_RESULT:  # run_storage: hand the result back
+            if event.source == STORAGE_RESULT:  # run_storage: hand the result back
                 event.payload["done"](event.payload["result"], event.payload["error"])
                 continue
             self.flow.on_event(event.source, event.kind, event.payload)
@@ -137,20 +126,7 @@ class Terminal:
     ) -> None:
         """Run `fn` on the storage thread (outbox reads off the GUI thread); then, on the
         owner's thread at the next process_events(), `done(result, error)`."""
-
-        def task() -> None:
-            try:
-                result, error = fn(), None
-            except Exception as exc:
-                log.warning("storage query failed: %s", type(exc).__name__)
-                result, error = None, exc
-            payload = {"done": done, "result": result, "error": error}
-            self._post(Event(_STORAGE_RESULT, "done", payload))
-
-        try:
-            self._storage.submit(task)
-        except RuntimeError as exc:  # the terminal is stopping: no storage thread any more
-            done(None, exc)
+        self._storage.run(fn, done)
 
     def observe_device_events(self, observer: Callable[[DeviceEvent], None]) -> None:
         """Call `observer(event)` for every device event, on the device's worker thread."""
@@ -244,58 +220,34 @@ class Terminal:
                 device.stop()
             self._started = False
         self.stop_speaking()
-        self._storage.shutdown(wait=True)
+        self._storage.shutdown()
         self._lookups.shutdown(wait=False, cancel_futures=True)  # a lookup times out by itself
         if self.sync is not None:
             self.sync.stop()
         self.outbox.close()
 
     # -- voice guidance (accessibility) -------------------------------------------------------
+    @property
+    def voice(self) -> Any | None:
+        """The voice device (drivers.voice.EspeakVoice); None: no voice."""
+        return self.guide.voice
+
     def attach_voice(self, voice: Any | None) -> None:
-        """Use `voice` (speak/stop/speaking, e.g. drivers.voice.EspeakVoice) for guidance."""
-        if self.voice is not None:
-            self.voice.stop()
-        self.voice = voice
+        """Use `voice` (speak/stop/speaking) for guidance."""
+        self.guide.attach(voice)
 
     def speak(self, text: str) -> bool:
-        """Read `text` aloud in the session's language and volume; False if there is no voice.
-
-        Personal data of the current citizen and number-like runs are removed first: guidance
-        reads titles and instructions only.
-        """
-        from kiosk.accessibility import ELDERLY_RATE_FACTOR, speakable
-
-        if self.voice is None or self.config.accessibility.voice == "off":
-            return False
-        for secret in sorted(self.flow.personal_strings(), key=len, reverse=True):
-            text = text.replace(secret, " ")
-        modes = self.flow.accessibility
-        rate = self.config.accessibility.voice_rate_wpm
-        if modes.get("elderly"):
-            rate = round(rate * ELDERLY_RATE_FACTOR)
-        self.voice.speak(
-            speakable(text),
-            language=self.flow.view.language,
-            volume=int(modes.get("volume", 70)),
-            rate_wpm=rate,
-        )
-        return True
+        """Read `text` aloud, without the citizen's personal data; False without a voice."""
+        return self.guide.speak(text)
 
     def stop_speaking(self) -> None:
         """Stop voice guidance now."""
-        if self.voice is not None:
-            self.voice.stop()
+        self.guide.stop()
 
     @property
     def speaking(self) -> bool:
         """True while voice guidance is playing."""
-        return self.voice is not None and bool(self.voice.speaking)
-
-    def _hush_on_new_screen(self, view: ViewState) -> None:
-        key = (view.screen, view.session)
-        if key != self._voice_key:
-            self._voice_key = key
-            self.stop_speaking()
+        return self.guide.speaking
 
     # -- FlowPorts (called by the flow on the owner's thread; never block) ------------------------
     def device_status(self, device_class: str) -> DeviceStatus | None:
@@ -366,66 +318,32 @@ class Terminal:
 
     def submit(self, service_id: str, payload: dict[str, Any], personal: dict[str, Any]) -> None:
         """Store the transaction on the storage thread; the flow hears back as an event."""
-        self._storage.submit(self._enqueue, service_id, payload, personal)
+        self._storage.submit(service_id, payload, personal)
 
     def lookup(self, kind: str, holder_id: str, request: int) -> None:
         """Ask the intake for the holder's `kind` ("enterprises", "certificates") off the GUI
         thread; the answer is an ("intake", "lookup_result") event carrying `request`."""
-        with self._lock:
-            self._lookup_live = request
-            self._lookup_future = self._lookups.submit(self._lookup, kind, holder_id, request)
+        self._lookup_jobs.submit(kind, holder_id, request)
 
     def cancel_lookup(self) -> None:
-        """Drop the queued lookup (it holds the citizen's ID number); a running one is not
-        answered any more."""
-        with self._lock:
-            self._lookup_live = None
-            future, self._lookup_future = self._lookup_future, None
-        if future is not None:
-            future.cancel()
-
-    def _lookup_current(self, request: int) -> bool:
-        with self._lock:
-            return self._lookup_live == request
-
-    def _lookup(self, kind: str, holder_id: str, request: int) -> None:
-        if not self._lookup_current(request):
-            return  # the session ended (or a newer lookup began) before this one ran
-        try:
-            from kiosk.lookup import fetch  # requests is imported only when a lookup runs
-
-            intake = self.config.intake
-            base = self.config.terminal.state_dir
-            result = fetch(
-                intake.url,
-                kind,
-                holder_id,
-                token_path=None if intake.token_file is None else base / intake.token_file,
-                ca_bundle=None if intake.ca_bundle is None else base / intake.ca_bundle,
-                client_cert=None if intake.client_cert is None else base / intake.client_cert,
-                client_key=None if intake.client_key is None else base / intake.client_key,
-                connect_timeout_s=intake.connect_timeout_s,
-                read_timeout_s=min(intake.read_timeout_s, LOOKUP_READ_TIMEOUT_S),
-            )
-        except Exception as exc:  # the citizen must hear back, never hang on "loading"
-            # The type only: a message could carry the holder's data.
-            log.error("lookup %s failed: %s", kind, type(exc).__name__)
-            result = {"ok": False, "reason": "error"}
-        if not self._lookup_current(request):
-            return  # the session ended while the intake answered
-        self._post(Event("intake", "lookup_result", {"kind": kind, "request": request, **result}))
+        """Drop the queued lookup; a running one is not answered any more."""
+        self._lookup_jobs.cancel()
 
     def record_rating(self, payload: dict[str, Any], personal: dict[str, Any]) -> None:
         """Queue a 好差评 rating as its own transaction (storage thread; answers with an event)."""
-        self._storage.submit(self._enqueue_rating, payload, personal)
+        self._storage.record_rating(payload, personal)
 
     def print(self, kind: str, transaction_id: str, document: Any) -> None:
         """Journal the print job, then hand it to the printer."""
         for observer in list(self._print_observers):
             observer(kind, transaction_id, document)
-        self._storage.submit(self._print, kind, transaction_id, document)
+        self._storage.call(self._print, kind, transaction_id, document)
 
     # -- worker-thread side ----------------------------------------------------------------------
+    def _wake_sync(self) -> None:
+        if self.sync is not None:
+            self.sync.wake()
+
     def _post(self, event: Event) -> None:
         self._events.put(event)
         wakeup = self._wakeup
@@ -443,38 +361,6 @@ class Terminal:
             payload.update(self._print_journal.settle(event))
         self._post(Event(event.device, event.kind, payload))
 
-    def _enqueue(self, service_id: str, payload: dict[str, Any], personal: dict[str, Any]) -> None:
-        try:
-            done = self.outbox.enqueue(service_id, payload, personal)
-        except StorageFull:
-            log.error("outbox: storage full, transaction not stored")
-            self._post(Event("outbox", "failed", {"reason": "storage_full"}))
-            return
-        except OutboxError as exc:
-            log.error("outbox: transaction not stored: %s", type(exc).__name__)
-            self._post(Event("outbox", "failed", {"reason": "error"}))
-            return
-        self._post(
-            Event(
-                "outbox",
-                "enqueued",
-                {"transaction_id": done.transaction_id, "receipt_number": done.receipt_number},
-            )
-        )
-        if self.sync is not None:
-            self.sync.wake()
-
-    def _enqueue_rating(self, payload: dict[str, Any], personal: dict[str, Any]) -> None:
-        try:
-            done = self.outbox.enqueue(RATING_SERVICE_ID, payload, personal)
-        except OutboxError as exc:  # StorageFull included: the citizen has finished anyway
-            log.error("outbox: rating not stored: %s", type(exc).__name__)
-            self._post(Event("outbox", "rating_failed", {"reason": type(exc).__name__}))
-            return
-        self._post(Event("outbox", "rating_stored", {"transaction_id": done.transaction_id}))
-        if self.sync is not None:
-            self.sync.wake()
-
     def set_health_provider(self, provider: Callable[[], Mapping[str, Any]]) -> None:
         """Let the heartbeat carry a richer snapshot (kiosk.health.Health.snapshot)."""
         self._health_provider = provider
@@ -484,26 +370,11 @@ class Terminal:
         from kiosk import __version__
 
         if self._health_provider is not None:
-            return {
-                "app_version": __version__,
-                "config_version": config_version(self.config),
-                **self._health_provider(),
-            }
-        devices = {}
-        for name, device in self.devices.items():
-            status = device.status
-            devices[name] = {
-                "availability": str(status.availability),
-                "state": status.state,
-                "status": str(status.status),
-                "severity": str(status.severity),
-            }
-        return {
-            "app_version": __version__,
-            "config_version": config_version(self.config),
-            "devices": devices,
-            "uptime_s": round(time.monotonic() - self._started_at, 1),
-        }
+            extra = dict(self._health_provider())
+        else:
+            uptime = round(time.monotonic() - self._started_at, 1)
+            extra = {"devices": self.devices.health(), "uptime_s": uptime}
+        return {"app_version": __version__, "config_version": config_version(self.config), **extra}
 
     def _print(self, kind: str, transaction_id: str, document: Any) -> None:
         printer = self.devices.receipt if kind == "receipt" else self.devices.licence
