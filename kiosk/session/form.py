@@ -116,30 +116,11 @@ class FormMixin(FlowCore):
             if f.required:
                 errors[f.id] = "required"
             return errors
-        for i, row in enumerate(rows):
-            for c in f.columns:
-                value = row.get(c.id, "").strip()
-                key = f"{f.id}.{i}.{c.id}"
-                if not value:
-                    if c.required:
-                        errors[key] = "required"
-                    continue
-                validator = TYPE_VALIDATORS.get(c.type)
-                error = validators.validate(validator, value) if validator else None
-                if error:
-                    errors[key] = error
+        errors = _cell_errors(f, rows)
         if errors:
             errors[f.id] = "invalid.rows"
-            return errors
-        for c in f.columns:
-            if c.sums_to is None:
-                continue
-            target = session.values.get(c.sums_to, "").strip()
-            if validators.validate("money", target) is not None:
-                continue  # the target field reports its own error
-            total = sum(round(float(r.get(c.id, "0") or 0) * 100) for r in rows)
-            if total != round(float(target) * 100):
-                errors[f.id] = "invalid.capital_sum"
+        elif not _sums_match(f, rows, session.values):
+            errors[f.id] = "invalid.capital_sum"
         return errors
 
     def _list_value(self, session: Session, f: FormField) -> Any:
@@ -196,3 +177,36 @@ class FormMixin(FlowCore):
                     errors[f.id] = error
         errors.update(self._courier_errors(session))
         return errors
+
+
+def _cell_errors(f: FormField, rows: list[dict[str, str]]) -> dict[str, str]:
+    """One error per bad cell, keyed "<field>.<row>.<column>"."""
+    errors: dict[str, str] = {}
+    for i, row in enumerate(rows):
+        for c in f.columns:
+            value = row.get(c.id, "").strip()
+            key = f"{f.id}.{i}.{c.id}"
+            if not value:
+                if c.required:
+                    errors[key] = "required"
+                continue
+            validator = TYPE_VALIDATORS.get(c.type)
+            error = validators.validate(validator, value) if validator else None
+            if error:
+                errors[key] = error
+    return errors
+
+
+def _sums_match(f: FormField, rows: list[dict[str, str]], values: dict[str, str]) -> bool:
+    """Columns with `sums_to` add up to their target field (a target in error is skipped:
+    it reports its own error)."""
+    for c in f.columns:
+        if c.sums_to is None:
+            continue
+        target = values.get(c.sums_to, "").strip()
+        if validators.validate("money", target) is not None:
+            continue
+        total = sum(round(float(r.get(c.id, "0") or 0) * 100) for r in rows)
+        if total != round(float(target) * 100):
+            return False
+    return True
