@@ -253,8 +253,11 @@ def test_every_core_key_has_a_text() -> None:
     texts = (QML_DIR / "components" / "Texts.qml").read_text(encoding="utf-8")
     handled = set(re.findall(r'case "([a-z_.0-9]+)"', texts))
     core = ""
-    for name in ("flow.py", "validators.py"):
-        core += (ROOT / "kiosk" / name).read_text(encoding="utf-8")
+    for path in (
+        *sorted((ROOT / "kiosk" / "session").glob("*.py")),
+        ROOT / "kiosk" / "validators.py",
+    ):
+        core += path.read_text(encoding="utf-8")
     keys = set(
         re.findall(
             r'"((?:idcard|face|form|print|session|submit|terminal|service|invalid|unavailable)'

@@ -18,21 +18,20 @@ if TYPE_CHECKING:
 
 # Intents every screen takes: they change no session data, only how the terminal presents itself.
 GLOBAL_INTENTS = frozenset({"activity", "language", "accessibility"})
-# Events every screen takes; their handlers check the session or request they belong to.
+# Events every screen takes, as (source, kind); their handlers check the session or request
+# they belong to.
 GLOBAL_EVENTS = frozenset(
-    {"status_changed", "intake.lookup_result", "outbox.rating_stored", "outbox.rating_failed"}
+    {
+        ("intake", "lookup_result"),
+        ("outbox", "rating_stored"),
+        ("outbox", "rating_failed"),
+    }
 )
-CARD_EVENTS = (
-    "idcard.card_inserted",
-    "idcard.card_read",
-    "idcard.card_error",
-    "idcard.card_removed",
+CARD_EVENTS = tuple(
+    ("idcard", kind) for kind in ("card_inserted", "card_read", "card_error", "card_removed")
 )
-PRINT_EVENTS = (
-    "receipt.printed",
-    "receipt.print_failed",
-    "licence.printed",
-    "licence.print_failed",
+PRINT_EVENTS = tuple(
+    (printer, kind) for printer in ("receipt", "licence") for kind in ("printed", "print_failed")
 )
 
 
@@ -41,7 +40,8 @@ class Screen(State):
 
     `times_out`: inactivity ends the session here (False where the citizen waits for the
     terminal). `intents`: citizen actions accepted here besides GLOBAL_INTENTS. `events`:
-    "source.kind" events handled here besides GLOBAL_EVENTS.
+    (source, kind) events handled here besides GLOBAL_EVENTS; status changes reach every
+    screen.
     """
 
     def __init__(
@@ -49,7 +49,7 @@ class Screen(State):
         *,
         times_out: bool = True,
         intents: Iterable[str] = (),
-        events: Iterable[str] = (),
+        events: Iterable[tuple[str, str]] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -67,10 +67,10 @@ class SessionChart(StateMachine):
     attract = Screen(initial=True, times_out=False, intents={"start", "cancel"})
     choose_service = Screen(intents={"department", "theme", "search", "choose_service", "cancel"})
     identify = Screen(intents={"identify_mode", "mrz", "back", "cancel"}, events=CARD_EVENTS)
-    verify_face = Screen(intents={"retry", "back", "cancel"}, events={"camera.face_result"})
+    verify_face = Screen(intents={"retry", "back", "cancel"}, events={("camera", "face_result")})
     fill_form = Screen(intents={*_FORM_INTENTS, "delivery", "next", "back", "cancel"})
     review = Screen(intents={"delivery", "submit", "back", "cancel"})
-    submitting = Screen(times_out=False, events={"outbox.enqueued", "outbox.failed"})
+    submitting = Screen(times_out=False, events={("outbox", "enqueued"), ("outbox", "failed")})
     printing = Screen(times_out=False, events=PRINT_EVENTS)
     rating = Screen(intents={"rate", "rating_reason", "rating_comment", "finish", "cancel"})
     done = Screen(intents={"finish", "cancel"})
@@ -134,4 +134,4 @@ def accepts_intent(screen: str, intent: str) -> bool:
 
 def accepts_event(screen: str, source: str, kind: str) -> bool:
     """True when `screen` handles the `source` device's (or outbox's) `kind` event."""
-    return kind == "status_changed" or f"{source}.{kind}" in SCREENS[screen].events
+    return kind == "status_changed" or (source, kind) in SCREENS[screen].events
