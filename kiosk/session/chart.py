@@ -8,7 +8,7 @@ tables before any handler runs, so a handler never re-checks where it is.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from statemachine import State, StateMachine
@@ -72,7 +72,16 @@ class SessionChart(StateMachine):
     review = Screen(intents={"delivery", "submit", "back", "cancel"})
     submitting = Screen(times_out=False, events={("outbox", "enqueued"), ("outbox", "failed")})
     printing = Screen(times_out=False, events=PRINT_EVENTS)
-    rating = Screen(intents={"rate", "rating_reason", "rating_comment", "finish", "cancel"})
+
+    class rating(State.Compound):
+        """好差评: a score; a bad one then asks for reasons before it is stored."""
+
+        rating_score = Screen(initial=True, intents={"rate", "finish", "cancel"})
+        rating_reasons = Screen(
+            intents={"rate", "rating_reason", "rating_comment", "finish", "cancel"}
+        )
+        ask_reasons = rating_score.to(rating_reasons)
+
     done = Screen(intents={"finish", "cancel"})
 
     start = attract.to(choose_service)
@@ -114,16 +123,27 @@ class SessionChart(StateMachine):
         return session is not None and session.service.identity == "id_card_face"
 
 
-SCREENS: dict[str, Screen] = {
-    s.id: s
-    for s in SessionChart.states
-    if isinstance(s, Screen)  # every state is a Screen
-}
-assert len(SCREENS) == len(SessionChart.states), "every state of the chart must be a Screen"
+def _screens(states: Iterable[State]) -> Iterator[Screen]:
+    for state in states:
+        if isinstance(state, Screen):
+            yield state
+        else:  # a compound state: its policy is its sub-states'
+            yield from _screens(state.states)
+
+
+# Every state with a policy, sub-states included (a compound state has none of its own).
+SCREENS: dict[str, Screen] = {s.id: s for s in _screens(SessionChart.states)}
+
+
+def current(chart: SessionChart) -> tuple[str, str]:
+    """(screen, stage): the top-level state the UI shows, and the innermost active state whose
+    policy applies (the same as the screen unless the screen has sub-states)."""
+    active = list(chart.configuration)
+    return active[0].id, active[-1].id
 
 
 def times_out(screen: str) -> bool:
-    """True when inactivity on `screen` ends the session."""
+    """True when inactivity on `screen` (a SCREENS key) ends the session."""
     return SCREENS[screen].times_out
 
 

@@ -54,6 +54,9 @@ class FlowCore:
         def screen(self) -> str: ...  # flow
 
         @property
+        def stage(self) -> str: ...  # flow
+
+        @property
         def accessibility(self) -> dict[str, Any]: ...  # flow
 
         def _publish(self) -> None: ...  # flow

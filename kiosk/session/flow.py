@@ -81,7 +81,12 @@ class Flow(
     @property
     def screen(self) -> str:
         """The current screen id."""
-        return str(self._chart.current_state_value)
+        return chart.current(self._chart)[0]
+
+    @property
+    def stage(self) -> str:
+        """The innermost active state: the screen, or its sub-state when it has them."""
+        return chart.current(self._chart)[1]
 
     @property
     def view(self) -> ViewState:
@@ -116,7 +121,7 @@ class Flow(
         if handler is None:
             log.warning("unknown intent %r on screen %s", name, self.screen)
             return
-        if chart.accepts_intent(self.screen, name):
+        if chart.accepts_intent(self.stage, name):
             handler(args)
         else:
             log.debug("intent %r ignored on screen %s", name, self.screen)
@@ -129,7 +134,7 @@ class Flow(
             self._publish()  # availability of services may have changed too
             return
         handler = getattr(self, f"_on_{source}_{kind}", None)
-        if handler is not None and chart.accepts_event(self.screen, source, kind):
+        if handler is not None and chart.accepts_event(self.stage, source, kind):
             handler(payload)
             self._publish()
 
@@ -154,7 +159,7 @@ class Flow(
             # Opening hours begin and end on the minute: services (and the Start button) become
             # available or unavailable without any event; one rebuild per minute is cheap.
             self._publish()
-        if not chart.times_out(screen):
+        if not chart.times_out(self.stage):
             return
         if self._remaining(now) <= 0:
             log.info("session timed out on %s", screen)
@@ -347,7 +352,7 @@ class Flow(
         return self._timeout_s() - (now - self._last_activity)
 
     def _countdown(self, now: float) -> int | None:
-        if not chart.times_out(self.screen):
+        if not chart.times_out(self.stage):
             return None
         remaining = self._remaining(now)
         if remaining > self.config.timeouts.warning_s:

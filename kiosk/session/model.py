@@ -34,7 +34,6 @@ class Session:
     print_failed: bool = False
     print_started_at: float = 0.0
     rating: int | None = None
-    rating_stage: str = "score"  # "score" | "reasons" (a bad rating asks why)
     rating_reasons: list[str] = field(default_factory=list)
     rating_comment: str = ""
     rating_error: str | None = None

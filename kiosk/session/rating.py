@@ -32,7 +32,8 @@ class RatingMixin(FlowCore):
             return
         if not 1 <= score <= 5:
             return
-        if args.get("confirm") and session.rating_stage == "reasons" and score == session.rating:
+        asking = self.stage == "rating_reasons"
+        if args.get("confirm") and asking and score == session.rating:
             if not session.rating_reasons and not session.rating_comment.strip():
                 session.rating_error = "rating.reason_needed"
                 return
@@ -41,9 +42,9 @@ class RatingMixin(FlowCore):
         session.rating = score
         session.rating_error = None
         if score <= BAD_RATING_MAX:
-            session.rating_stage = "reasons"  # ask why before storing it
+            if not asking:
+                self._chart.send("ask_reasons")  # ask why before storing it
             return
-        session.rating_stage = "score"
         session.rating_reasons.clear()
         session.rating_comment = ""
         self._record_rating(session)
@@ -51,7 +52,7 @@ class RatingMixin(FlowCore):
     def _intent_rating_reason(self, args: dict[str, Any]) -> None:
         """Toggle one of the configured reasons of a bad rating: {"value": "slow"}."""
         session = self._session
-        if session is None or session.rating_stage != "reasons":
+        if session is None:
             return
         value = str(args.get("value", ""))
         if value not in {r.value for r in self.config.rating.reasons}:
@@ -65,7 +66,7 @@ class RatingMixin(FlowCore):
     def _intent_rating_comment(self, args: dict[str, Any]) -> None:
         """The optional short comment on a bad rating (typed; may be personal: never logged)."""
         session = self._session
-        if session is None or session.rating_stage != "reasons":
+        if session is None:
             return
         session.rating_comment = str(args.get("text", ""))[: self.config.rating.comment_max_length]
         session.rating_error = None
@@ -98,7 +99,6 @@ class RatingMixin(FlowCore):
         }
         comment = session.rating_comment.strip() if bad else ""
         personal: dict[str, Any] = {"comment": comment} if comment else {}
-        session.rating_stage = "score"
         self.ports.record_rating(payload, personal)
         log.info("rating %d for %s%s", score, session.service.id, " (follow-up)" if bad else "")
         self._chart.send("rated")

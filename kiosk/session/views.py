@@ -214,7 +214,7 @@ class ViewsMixin(FlowCore):
             return {"receipt_number": "", "stage": "score", "score": 0, "reasons": []}
         return {
             "receipt_number": session.receipt_number or "",
-            "stage": session.rating_stage,
+            "stage": "reasons" if self.stage == "rating_reasons" else "score",
             "score": session.rating or 0,
             "reasons": [
                 {

@@ -202,8 +202,11 @@ def test_bad_rating_needs_a_reason(flow: Flow, ports: FakePorts, score: int) -> 
     fill(flow, contact_phone=PHONE, content="路灯坏了")
     flow.intent("next")
     to_receipt(flow, ports)
+    flow.intent("rating_comment", {"text": "too early"})  # not asked yet: refused
     flow.intent("rate", {"score": score})
     assert flow.view.data["stage"] == "reasons" and "record_rating" not in ports.names()
+    assert (flow.screen, flow.stage) == ("rating", "rating_reasons")
+    assert flow.view.data["comment"] == ""
     flow.intent("rate", {"score": score, "confirm": True})
     assert flow.view.data["error"] == "rating.reason_needed"
     flow.intent("rating_reason", {"value": "slow"})
