@@ -58,6 +58,7 @@ class Screen(State):
         self.events = GLOBAL_EVENTS | frozenset(events)
 
 
+_IDENTIFY_INTENTS = ("identify_mode", "back", "cancel")
 _FORM_INTENTS = ("input", "row_add", "row_remove", "row_input", "region", "lookup_retry")
 
 
@@ -66,7 +67,17 @@ class SessionChart(StateMachine):
 
     attract = Screen(initial=True, times_out=False, intents={"start", "cancel"})
     choose_service = Screen(intents={"department", "theme", "search", "choose_service", "cancel"})
-    identify = Screen(intents={"identify_mode", "mrz", "back", "cancel"}, events=CARD_EVENTS)
+
+    class identify(State.Compound):
+        """The ID card on the reader, or a travel document: its MRZ keyed in, then placed."""
+
+        id_card = Screen(initial=True, intents=_IDENTIFY_INTENTS, events=CARD_EVENTS)
+        mrz_entry = Screen(intents={*_IDENTIFY_INTENTS, "mrz"}, events=CARD_EVENTS)
+        mrz_place = Screen(intents={*_IDENTIFY_INTENTS, "mrz"}, events=CARD_EVENTS)
+        travel_document = id_card.to(mrz_entry) | mrz_entry.to(mrz_entry) | mrz_place.to(mrz_entry)
+        key_given = mrz_entry.to(mrz_place) | mrz_place.to(mrz_place)
+        use_card = id_card.to(id_card) | mrz_entry.to(id_card) | mrz_place.to(id_card)
+
     verify_face = Screen(intents={"retry", "back", "cancel"}, events={("camera", "face_result")})
     fill_form = Screen(intents={*_FORM_INTENTS, "delivery", "next", "back", "cancel"})
     review = Screen(intents={"delivery", "submit", "back", "cancel"})
@@ -86,12 +97,13 @@ class SessionChart(StateMachine):
 
     start = attract.to(choose_service)
     choose = choose_service.to(identify, cond="needs_card") | choose_service.to(fill_form)
-    identified = identify.to(verify_face, cond="needs_face") | identify.to(fill_form)
+    # (mypy types a compound state's .to() apart from a State's; python-statemachine joins both)
+    identified = identify.to(verify_face, cond="needs_face") | identify.to(fill_form)  # type: ignore[operator]
     face_matched = verify_face.to(fill_form)
     to_review = fill_form.to(review)
     back = (
-        identify.to(choose_service)
-        | verify_face.to(choose_service)
+        verify_face.to(choose_service)
+        | identify.to(choose_service)
         | fill_form.to(choose_service)
         | review.to(fill_form)
     )

@@ -309,10 +309,9 @@ class Flow(
             if not usable:
                 self._message = "idcard.unavailable"
             elif self._message == "idcard.unavailable":
-                session = self._session
-                if session is None or session.id_mode != "travel_document":
+                if self.stage == "id_card":
                     self._message = "idcard.insert"
-                elif session.mrz_stage == "place":
+                elif self.stage == "mrz_place":
                     self._message = "idcard.insert_travel"
                 else:
                     self._message = "idcard.mrz_enter"

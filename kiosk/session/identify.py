@@ -97,19 +97,18 @@ class IdentifyMixin(FlowCore):
             return
         mode = str(args.get("mode", ""))
         if mode == "travel_document" and self.ports.supports_mrz():
-            session.id_mode = mode
-            session.mrz_stage = "entry"
             session.mrz_errors = {}
             session.mrz_masked = ""
             self._message = "idcard.mrz_enter"
+            self._chart.send("travel_document")
         elif mode == "id_card":
             self._forget_mrz(session)
-            session.id_mode = mode
             self._message = "idcard.insert"
+            self._chart.send("use_card")
 
     def _intent_mrz(self, args: dict[str, Any]) -> None:
         session = self._session
-        if session is None or session.id_mode != "travel_document":
+        if session is None:
             return
         values = {
             name: "".join(str(args.get(name, "")).split()).upper()[:16] for name in MRZ_FIELDS
@@ -127,7 +126,7 @@ class IdentifyMixin(FlowCore):
         # Handed to the reader and dropped here: the flow keeps only a masked hint.
         self.ports.set_mrz(key)
         session.mrz_given = True
-        session.mrz_stage = "place"
+        self._chart.send("key_given")
         session.mrz_masked = mask_document_number(values["document_number"])
         self._message = "idcard.insert_travel"
         log.info("travel document key entered")
@@ -172,9 +171,8 @@ class IdentifyMixin(FlowCore):
         reason = payload.get("reason")
         if reason == "access_denied" and self.ports.supports_mrz():
             # A travel document the key does not open (or no key yet): back to the keypad.
-            session.id_mode = "travel_document"
-            session.mrz_stage = "entry"
             session.mrz_errors = {}
+            self._chart.send("travel_document")
             self._message = "idcard.mrz" if session.mrz_given else "idcard.mrz_needed"
             return
         self._message = {
@@ -223,4 +221,3 @@ class IdentifyMixin(FlowCore):
             session.mrz_given = False
         session.mrz_masked = ""
         session.mrz_errors = {}
-        session.mrz_stage = "entry"

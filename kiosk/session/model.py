@@ -47,10 +47,8 @@ class Session:
     lookup_reason: str = ""
     lookup_items: list[dict[str, Any]] = field(default_factory=list)
     lookup_started_at: float = 0.0  # flow clock; past lookup_deadline_s the lookup has failed
-    # Identify with a travel document: the MRZ is keyed in ("entry"), then the document is
-    # placed on the reader ("place"). The key itself is handed to the reader, never kept here.
-    id_mode: str = "id_card"  # "id_card" | "travel_document"
-    mrz_stage: str = "entry"  # "entry" | "place"
+    # Identify with a travel document (the chart's identify sub-states): the key itself is
+    # handed to the reader, never kept here.
     mrz_errors: dict[str, str] = field(default_factory=dict)
     mrz_masked: str = ""  # the keyed-in document number, masked, while waiting for it
     mrz_given: bool = False  # a key was handed to the reader this session

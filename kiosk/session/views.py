@@ -87,8 +87,9 @@ class ViewsMixin(FlowCore):
         session = self._session
         data = self._service_title()
         data["travel_document_available"] = self.ports.supports_mrz()
-        data["mode"] = session.id_mode if session else "id_card"
-        data["mrz_stage"] = session.mrz_stage if session else "entry"
+        stage = self.stage
+        data["mode"] = "travel_document" if stage in ("mrz_entry", "mrz_place") else "id_card"
+        data["mrz_stage"] = "place" if stage == "mrz_place" else "entry"
         data["mrz_errors"] = dict(session.mrz_errors) if session else {}
         data["mrz_document_masked"] = session.mrz_masked if session else ""
         return data

@@ -12,8 +12,9 @@ from .conftest import FakePorts, holder
 
 def test_every_state_has_a_policy() -> None:
     top = {s.id for s in SessionChart.states}
-    # The rating screen is compound: its policy is its sub-states'.
-    assert set(SCREENS) == (top - {"rating"}) | {"rating_score", "rating_reasons"}
+    # Compound screens: their policy is their sub-states'.
+    subs = {"rating_score", "rating_reasons", "id_card", "mrz_entry", "mrz_place"}
+    assert set(SCREENS) == (top - {"rating", "identify"}) | subs
     assert {name for name, s in SCREENS.items() if not s.times_out} == {
         "attract",
         "submitting",
@@ -31,6 +32,8 @@ def test_every_state_has_a_policy() -> None:
         ("review", "submit", True),
         ("submitting", "cancel", False),
         ("printing", "cancel", False),
+        ("id_card", "mrz", False),
+        ("mrz_entry", "mrz", True),
         ("rating_score", "rate", True),
         ("rating_score", "rating_reason", False),
         ("rating_reasons", "rating_comment", True),

@@ -93,7 +93,10 @@ def test_service_without_identity_goes_straight_to_the_form(flow: Flow, ports: F
 
 def test_travel_document_key_is_a_mrz_key_and_is_forgotten(flow: Flow, ports: FakePorts) -> None:
     choose(flow, "senior_citizen_card")
+    flow.intent("mrz", {"document_number": "L898902C", "birth_date": "690806"})
+    assert "set_mrz" not in ports.names()  # no keypad on the ID card sub-state
     flow.intent("identify_mode", {"mode": "travel_document"})
+    assert flow.stage == "mrz_entry"
     assert flow.view.data["mode"] == "travel_document" and flow.view.message == "idcard.mrz_enter"
     flow.intent("mrz", {"document_number": "l898902c", "birth_date": "691332", "expiry_date": ""})
     assert flow.view.data["mrz_errors"] == {
