@@ -7,26 +7,14 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from drivers.status import DeviceStatus, Status
+from drivers.options import SimPrinterOptions
+from drivers.status import FAULT_WORDS, DeviceStatus, Status
 
-# Fault words every simulated printer takes; "reset" is a technician clearing the faults.
-PRINTER_WORDS = frozenset(
-    {
-        "paper_low",
-        "paper_empty",
-        "paper_jam",
-        "cover_open",
-        "cutter_jam",
-        "media_present",
-        "media_taken",
-        "power_off",
-        "power_on",
-        "unplug",
-        "replug",
-        "slow",
-        "reset",
-    }
-)
+# Fault words every simulated printer takes: the shared vocabulary less the card, camera and
+# line-noise words, plus "reset" (a technician clearing the faults).
+PRINTER_WORDS = (FAULT_WORDS - {"garbage", "card_insert", "card_remove", "camera_stall"}) | {
+    "reset"
+}
 SLOW_PRINT_S = 2.0
 
 
@@ -111,12 +99,12 @@ class SimulatedPrinterMixin:
 
     _sim: PrinterSimState
 
-    def _init_sim(self, options: dict[str, Any]) -> None:
+    def _init_sim(self, options: SimPrinterOptions) -> None:
         self._sim = PrinterSimState()
-        self._print_delay_s = float(options.get("print_delay_s", 0.01))
+        self._print_delay_s = options.print_delay_s
         # Bounded: a terminal on simulators runs for weeks (soak, demo); tests look at the last
         # few jobs only.
-        self._printed: deque[tuple[str, Any]] = deque(maxlen=int(options.get("keep_jobs", 200)))
+        self._printed: deque[tuple[str, Any]] = deque(maxlen=options.keep_jobs)
         self._printed_lock = threading.Lock()
 
     @property

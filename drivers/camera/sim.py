@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from drivers.base import DeviceTimeout, check_choice
 from drivers.camera import NO_DECISION, Camera, FaceResult, _Cancelled
+from drivers.options import CameraSimOptions
 from drivers.status import DeviceStatus, Status
 
 OUTCOMES: dict[str, FaceResult] = {
@@ -28,12 +29,15 @@ class SimulatedCamera(Camera):
 
     injections: ClassVar[frozenset[str]] = _WORDS
 
+    Options = CameraSimOptions
+    options: CameraSimOptions
+
     def __init__(self, on_event: Any, **options: Any) -> None:
         super().__init__(on_event, **options)
-        self._outcome = str(options.get("outcome", "match"))
+        self._outcome = self.options.outcome
         check_choice("face outcome", self._outcome, OUTCOMES)
         self._next_outcome: str | None = None
-        self._decision_delay_s = float(options.get("decision_delay_s", 0.05))
+        self._decision_delay_s = self.options.decision_delay_s
         self._slow = False
         self._stalled = False
         self._plugged = True

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from drivers.base import DeviceTimeout, check_choice
 from drivers.idcard import CardError, IdCardReader, IdentityRecord, icao
 from drivers.idcard.mrzkey import MrzKeyHolder
+from drivers.options import IdCardSimOptions
 from drivers.status import DeviceStatus, Status
 
 SLOW_READ_S = 2.0
@@ -81,10 +82,12 @@ class SimulatedIdCardReader(MrzKeyHolder, IdCardReader):
     """
 
     injections: ClassVar[frozenset[str]] = _WORDS
+    Options = IdCardSimOptions
+    options: IdCardSimOptions
 
     def __init__(self, on_event: Any, **options: Any) -> None:
         super().__init__(on_event, **options)
-        self._read_delay_s = float(options.get("read_delay_s", 0.05))
+        self._read_delay_s = self.options.read_delay_s
         self._slow = False
         self._plugged = True
         self._powered = True
@@ -92,7 +95,7 @@ class SimulatedIdCardReader(MrzKeyHolder, IdCardReader):
         self._card_gen = 0  # bumped by each insertion
         self._reading_gen: int | None = None
         self._read_corrupt = False
-        self._init_mrz(options.get("mrz"))
+        self._init_mrz(self.options.mrz)
         self._denied = False  # the card in the slot refused the last MRZ
 
     # -- travel documents (the same surface as PcscDocumentReader) ----------------------------
