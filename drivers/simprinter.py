@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from drivers.options import SimPrinterOptions
+from drivers.sim.power import SimPower
 from drivers.status import FAULT_WORDS, DeviceStatus, Status
 
 # Fault words every simulated printer takes: the shared vocabulary less the card, camera and
@@ -19,7 +20,7 @@ SLOW_PRINT_S = 2.0
 
 
 @dataclass
-class PrinterSimState:
+class PrinterSimState(SimPower):
     """The conditions a simulated printer is in; `status()` reports the most severe one."""
 
     paper: str = "ok"  # ok | low | empty
@@ -28,12 +29,11 @@ class PrinterSimState:
     cover_open: bool = False
     hardware_fault: bool = False
     media_present: bool = False
-    powered: bool = True
-    plugged: bool = True
-    slow: bool = False
 
     def apply(self, word: str) -> None:
         """Apply one fault word."""
+        if self.apply_power(word) and word != "reset":
+            return
         match word:
             case "paper_low":
                 self.paper = "low"
@@ -49,16 +49,6 @@ class PrinterSimState:
                 self.media_present = True
             case "media_taken":
                 self.media_present = False
-            case "power_off":
-                self.powered = False
-            case "power_on":
-                self.powered = True
-            case "unplug":
-                self.plugged = False
-            case "replug":
-                self.plugged = True
-            case "slow":
-                self.slow = True
             case "toner_low":
                 self.toner = "low"
             case "toner_empty":
@@ -67,16 +57,15 @@ class PrinterSimState:
                 # A technician refilled paper/toner, cleared the jam, closed the cover.
                 self.paper = self.toner = "ok"
                 self.jammed = self.cover_open = self.hardware_fault = False
-                self.media_present = self.slow = False
+                self.media_present = False
             case _:
                 raise ValueError(f"not a printer fault word: {word[:40]!r}")
 
     def status(self) -> DeviceStatus:
         """The status a real printer in these conditions would report."""
-        if not self.plugged:
-            return DeviceStatus.for_status(Status.NOT_REACHABLE)
-        if not self.powered:
-            return DeviceStatus.for_status(Status.NOT_RESPONDING, state="power_off")
+        power = self.power_status()
+        if power is not None:
+            return power
         for condition, status in (
             (self.hardware_fault, Status.HARDWARE_ERROR),
             (self.jammed, Status.MEDIA_JAMMED),
