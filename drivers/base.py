@@ -20,11 +20,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
+from pydantic import ValidationError
+
+from drivers.options import IO_RING_SIZE, BaseOptions
 from drivers.status import STARTING, STOPPED, DeviceStatus, Status
 
 STOP_TIMEOUT_S = 0.9
-START_TIMEOUT_S = 2.0
-IO_RING_SIZE = 200  # records kept per device
 IO_SHOWN_BYTES = 96  # bytes of one record kept as hex; the rest is counted, not kept
 
 
@@ -34,6 +35,10 @@ class DeviceError(Exception):
 
 class DeviceNotFound(DeviceError):
     """No such device, device class or backend."""
+
+
+class BadOptions(DeviceError, ValueError):
+    """A backend was given an option it does not know, or a value of the wrong kind."""
 
 
 class DeviceTimeout(DeviceError, TimeoutError):
@@ -183,6 +188,20 @@ def parse_fault(entry: str) -> tuple[str, tuple[str, ...]]:
     return parts[0], tuple(parts[1:])
 
 
+def validate_options(cls: type[Device], options: Mapping[str, Any]) -> Any:
+    """`cls.Options` from plain keyword options; DeviceNotFound when only required keys are
+    missing, BadOptions (a ValueError) naming each refused key otherwise."""
+    try:
+        return cls.Options.model_validate(options)
+    except ValidationError as exc:
+        problems = [(".".join(map(str, e["loc"])), e["type"], e["msg"]) for e in exc.errors()]
+    missing = [key for key, kind, _ in problems if kind == "missing"]
+    if missing and len(missing) == len(problems):
+        raise DeviceNotFound(f"{cls.__name__} needs a {', '.join(missing)} option") from None
+    text = "; ".join(f"{key}: {msg}" for key, _, msg in problems)
+    raise BadOptions(f"{cls.__name__} options refused: {text}") from None
+
+
 class Device(ABC):
     """A device with one owning worker thread; subclasses add the operations of their class.
 
@@ -195,10 +214,12 @@ class Device(ABC):
     device_class: ClassVar[str]
     # Words this backend accepts in inject(); real backends accept none by default.
     injections: ClassVar[frozenset[str]] = frozenset()
+    # The backend's options (drivers/options.py): unknown keys and wrong types are refused.
+    Options: ClassVar[type[BaseOptions]] = BaseOptions
 
     def __init__(self, on_event: Callable[[DeviceEvent], None], **options: Any) -> None:
         self._on_event = on_event
-        self._options: dict[str, Any] = dict(options)
+        self.options = validate_options(type(self), options)
         self._log = logging.getLogger(f"drivers.{self.device_class}")
         self._queue: queue.Queue[_Task | _StopRequested] = queue.Queue()
         self._deferred: collections.deque[Callable[[], None]] = collections.deque()
@@ -212,8 +233,8 @@ class Device(ABC):
         self._hold_status = False
         self._opened = threading.Event()
         # Recent raw I/O for maintenance mode (never personal data: see IoRing).
-        self.io = IoRing(int(options.get("io_ring_size", IO_RING_SIZE)))
-        faults = options.get("faults") or []
+        self.io = IoRing(self.options.io_ring_size)
+        faults = self.options.faults
         if isinstance(faults, str):
             faults = [faults]
         self._start_faults = [parse_fault(str(entry)) for entry in faults]
@@ -243,7 +264,7 @@ class Device(ABC):
         )
         self._thread.start()
         self._submit(self._start_task)
-        timeout = float(self._options.get("start_timeout_s", START_TIMEOUT_S))
+        timeout = self.options.start_timeout_s
         if not self._opened.wait(timeout):
             self._log.warning("%s still starting after %.1f s", self.device_class, timeout)
 

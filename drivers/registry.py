@@ -1,12 +1,17 @@
 """Backends by name, imported lazily (python-can style): a terminal without a camera never
-imports OpenCV, and a simulator is chosen by config alone."""
+imports OpenCV, and a simulator is chosen by config alone.
+
+Each backend's options model (drivers/options.py, pydantic only) is reachable without
+importing the backend: `options_model("receipt", "escpos")` is what the configuration checks a
+fleet file's `[devices.receipt.options]` against."""
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from drivers import options as _options
 from drivers.base import Device, DeviceEvent, DeviceNotFound
 
 BACKENDS: dict[str, dict[str, str]] = {
@@ -30,6 +35,52 @@ BACKENDS: dict[str, dict[str, str]] = {
         "videosim": "drivers.camera.videosim:VideoSimCamera",
     },
 }
+
+# The options model of each backend, by the same names (a backend's class sets the same model
+# as its `Options`; tests/test_device_options.py checks they agree).
+OPTIONS: dict[str, dict[str, type[_options.BaseOptions]]] = {
+    "idcard": {
+        "sim": _options.IdCardSimOptions,
+        "sam": _options.SamOptions,
+        "pcsc": _options.PcscOptions,
+    },
+    "receipt": {
+        "sim": _options.ReceiptSimOptions,
+        "escpos": _options.EscposOptions,
+        "escpos_sim": _options.EscposSimOptions,
+    },
+    "licence": {
+        "sim": _options.LicenceSimOptions,
+        "cups": _options.CupsOptions,
+    },
+    "camera": {
+        "sim": _options.CameraSimOptions,
+        "opencv": _options.OpencvOptions,
+        "videosim": _options.VideoSimOptions,
+    },
+}
+
+
+def options_model(device_class: str, backend: str) -> type[_options.BaseOptions]:
+    """The options model of a backend, without importing it; DeviceNotFound if unknown."""
+    models = OPTIONS.get(device_class)
+    if models is None:
+        raise DeviceNotFound(
+            f"unknown device class {device_class!r}; known: {', '.join(sorted(OPTIONS))}"
+        )
+    model = models.get(backend)
+    if model is None:
+        raise DeviceNotFound(
+            f"unknown {device_class} backend {backend!r}; known: {', '.join(sorted(models))}"
+        )
+    return model
+
+
+def fit_options(device_class: str, backend: str, options: Mapping[str, Any]) -> dict[str, Any]:
+    """The subset of `options` that `backend` takes: for running a simulator in place of the
+    configured backend (`kiosk run --sim`), whose options were checked against that one."""
+    fields = options_model(device_class, backend).model_fields
+    return {key: value for key, value in options.items() if key in fields}
 
 
 def create_device(

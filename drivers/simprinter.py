@@ -7,31 +7,20 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from drivers.status import DeviceStatus, Status
+from drivers.options import SimPrinterOptions
+from drivers.sim.power import SimPower
+from drivers.status import FAULT_WORDS, DeviceStatus, Status
 
-# Fault words every simulated printer takes; "reset" is a technician clearing the faults.
-PRINTER_WORDS = frozenset(
-    {
-        "paper_low",
-        "paper_empty",
-        "paper_jam",
-        "cover_open",
-        "cutter_jam",
-        "media_present",
-        "media_taken",
-        "power_off",
-        "power_on",
-        "unplug",
-        "replug",
-        "slow",
-        "reset",
-    }
-)
+# Fault words every simulated printer takes: the shared vocabulary less the card, camera and
+# line-noise words, plus "reset" (a technician clearing the faults).
+PRINTER_WORDS = (FAULT_WORDS - {"garbage", "card_insert", "card_remove", "camera_stall"}) | {
+    "reset"
+}
 SLOW_PRINT_S = 2.0
 
 
 @dataclass
-class PrinterSimState:
+class PrinterSimState(SimPower):
     """The conditions a simulated printer is in; `status()` reports the most severe one."""
 
     paper: str = "ok"  # ok | low | empty
@@ -40,12 +29,11 @@ class PrinterSimState:
     cover_open: bool = False
     hardware_fault: bool = False
     media_present: bool = False
-    powered: bool = True
-    plugged: bool = True
-    slow: bool = False
 
     def apply(self, word: str) -> None:
         """Apply one fault word."""
+        if self.apply_power(word) and word != "reset":
+            return
         match word:
             case "paper_low":
                 self.paper = "low"
@@ -61,16 +49,6 @@ class PrinterSimState:
                 self.media_present = True
             case "media_taken":
                 self.media_present = False
-            case "power_off":
-                self.powered = False
-            case "power_on":
-                self.powered = True
-            case "unplug":
-                self.plugged = False
-            case "replug":
-                self.plugged = True
-            case "slow":
-                self.slow = True
             case "toner_low":
                 self.toner = "low"
             case "toner_empty":
@@ -79,16 +57,15 @@ class PrinterSimState:
                 # A technician refilled paper/toner, cleared the jam, closed the cover.
                 self.paper = self.toner = "ok"
                 self.jammed = self.cover_open = self.hardware_fault = False
-                self.media_present = self.slow = False
+                self.media_present = False
             case _:
                 raise ValueError(f"not a printer fault word: {word[:40]!r}")
 
     def status(self) -> DeviceStatus:
         """The status a real printer in these conditions would report."""
-        if not self.plugged:
-            return DeviceStatus.for_status(Status.NOT_REACHABLE)
-        if not self.powered:
-            return DeviceStatus.for_status(Status.NOT_RESPONDING, state="power_off")
+        power = self.power_status()
+        if power is not None:
+            return power
         for condition, status in (
             (self.hardware_fault, Status.HARDWARE_ERROR),
             (self.jammed, Status.MEDIA_JAMMED),
@@ -111,12 +88,12 @@ class SimulatedPrinterMixin:
 
     _sim: PrinterSimState
 
-    def _init_sim(self, options: dict[str, Any]) -> None:
+    def _init_sim(self, options: SimPrinterOptions) -> None:
         self._sim = PrinterSimState()
-        self._print_delay_s = float(options.get("print_delay_s", 0.01))
+        self._print_delay_s = options.print_delay_s
         # Bounded: a terminal on simulators runs for weeks (soak, demo); tests look at the last
         # few jobs only.
-        self._printed: deque[tuple[str, Any]] = deque(maxlen=int(options.get("keep_jobs", 200)))
+        self._printed: deque[tuple[str, Any]] = deque(maxlen=options.keep_jobs)
         self._printed_lock = threading.Lock()
 
     @property

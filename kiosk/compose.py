@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drivers.base import Device, DeviceEvent
-from drivers.registry import create_device
+from drivers.registry import create_device, fit_options
 from kiosk.config import KioskConfig
 from kiosk.devices import DEVICE_CLASSES, Devices
 from kiosk.terminal import Terminal
@@ -49,6 +49,8 @@ def build_terminal(
             continue
         backend = "sim" if sim else settings.backend
         options = dict(settings.options)
+        if backend != settings.backend:  # the simulator takes only its own options
+            options = fit_options(device_class, backend, options)
         if settings.faults:
             options["faults"] = list(settings.faults)
         found[device_class] = create_device(device_class, backend, on_event, **options)

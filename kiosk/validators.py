@@ -10,6 +10,8 @@ import datetime as _dt
 import re
 from collections.abc import Callable
 
+from drivers.idcard.idnumber import id_number_check_char
+
 __all__ = [
     "ERROR_KEYS",
     "VALIDATORS",
@@ -35,9 +37,6 @@ ERROR_KEYS: tuple[str, ...] = (
     "invalid.money",
 )
 
-# GB 11643-1999 (ISO 7064 MOD 11-2): weight of position i (1-based, from left) is 2^(18-i) mod 11.
-_ID_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
-_ID_CHECK_CHARS = "10X98765432"  # indexed by (weighted sum mod 11)
 _ID_RE = re.compile(r"^\d{17}[\dX]$")
 
 # GB 32100-2015: 31-character alphabet (no I, O, S, V, Z), weights 3^(i-1) mod 31.
@@ -65,14 +64,6 @@ _CJK_RANGES = (
     (0x20000, 0x2EBEF),
     (0x30000, 0x323AF),
 )
-
-
-def id_number_check_char(first17: str) -> str:
-    """Return the GB 11643 check character for the first 17 digits of a resident ID number."""
-    if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
-        raise ValueError("expected 17 ASCII digits")
-    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
-    return _ID_CHECK_CHARS[total % 11]
 
 
 def credit_code_check_char(first17: str) -> str:

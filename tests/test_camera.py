@@ -105,7 +105,7 @@ def test_video_file_of_a_head_turn_verifies(tmp_path: Path, genuine, reference) 
 def test_missing_source_then_plugged_in_reconnects(tmp_path: Path, genuine) -> None:
     video = tmp_path / "later.avi"
     sink = Sink()
-    camera = OpencvCamera(sink, source=str(video), reconnect_s=0.1, loop=True)
+    camera = OpencvCamera(sink, source=str(video), reconnect_interval_s=0.1, loop=True)
     camera.start()
     try:
         assert camera.status.status is Status.NOT_REACHABLE
@@ -119,12 +119,12 @@ def test_missing_source_then_plugged_in_reconnects(tmp_path: Path, genuine) -> N
 def test_end_of_a_file_is_a_lost_camera_and_it_reopens(tmp_path: Path, genuine) -> None:
     video = write_video(tmp_path / "short.avi", genuine.front[:4])
     sink = Sink()
-    camera = OpencvCamera(sink, source=str(video), reconnect_s=0.5, stall_timeout_s=5)
+    camera = OpencvCamera(sink, source=str(video), reconnect_interval_s=0.5, stall_timeout_s=5)
     camera.start()
     try:
         lost = sink.wait_status(Status.NOT_RESPONDING)
         assert lost.state == "offline" and lost.detail == "no frames"
-        assert sink.wait_status(Status.OK).usable  # reopened after reconnect_s
+        assert sink.wait_status(Status.OK).usable  # reopened after reconnect_interval_s
     finally:
         camera.stop()
 

@@ -121,14 +121,14 @@ def test_outbox_paths_relative_to_state_dir_or_absolute(tmp_path: Path) -> None:
 
 
 def test_device_options_deep_merge_and_faults(tmp_path: Path) -> None:
-    write(tmp_path / "a.toml", '[devices.receipt.options]\nhost = "127.0.0.1"\nport = 9100\n')
+    write(tmp_path / "a.toml", "[devices.receipt.options]\nprint_delay_s = 0.5\nkeep_jobs = 100\n")
     write(
         tmp_path / "b.toml",
         '[devices.receipt]\nfaults = ["paper_low", "card_insert expired"]\n'
-        "[devices.receipt.options]\nport = 9101\n",
+        "[devices.receipt.options]\nkeep_jobs = 101\n",
     )
     config = load_config([tmp_path / "a.toml", tmp_path / "b.toml"])
-    assert config.devices.receipt.options == {"host": "127.0.0.1", "port": 9101}
+    assert config.devices.receipt.options == {"print_delay_s": 0.5, "keep_jobs": 101}
     assert config.devices.receipt.faults == ("paper_low", "card_insert expired")
     assert config.devices.camera.backend == "sim"
 

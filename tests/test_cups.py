@@ -189,7 +189,7 @@ def pdf_to_gray(path: Path, dpi: int = 40) -> np.ndarray:
 @pytest.fixture
 def printer(qapp: Any, cups: Cups) -> Iterator[tuple[CupsDocumentPrinter, Events]]:
     events = Events()
-    device = CupsDocumentPrinter(events, queue=cups.queue, server=cups.socket, poll_s=0)
+    device = CupsDocumentPrinter(events, queue=cups.queue, server=cups.socket, poll_interval_s=0)
     device.start()
     yield device, events
     device.stop()
@@ -234,7 +234,9 @@ def test_pdf_embeds_its_fonts(qapp: Any, tmp_path: Path) -> None:
 
 def test_out_of_paper_printer_fails_the_job_and_cancels_it(qapp: Any, cups: Cups) -> None:
     events = Events()
-    device = CupsDocumentPrinter(events, queue=cups.empty_queue, server=cups.socket, poll_s=0)
+    device = CupsDocumentPrinter(
+        events, queue=cups.empty_queue, server=cups.socket, poll_interval_s=0
+    )
     device.start()
     try:
         device.print_document("job-1", LICENCE)
@@ -270,7 +272,7 @@ def test_unknown_queue_and_absent_cupsd(qapp: Any, cups: Cups, tmp_path: Path) -
         ({"queue": "no_such_queue", "server": cups.socket}, Status.CONFIGURATION_ERROR),
         ({"queue": "licence", "server": str(tmp_path / "none.sock")}, Status.NOT_REACHABLE),
     ):
-        device = CupsDocumentPrinter(Events(), poll_s=0, **options)
+        device = CupsDocumentPrinter(Events(), poll_interval_s=0, **options)
         device.start()
         try:
             assert device.status.status is status
@@ -313,7 +315,7 @@ def test_cli_test_print_licence_on_the_cups_queue(
     overlay.mkdir()
     (overlay / "50-printer.toml").write_text(
         f'[devices.licence]\nbackend = "cups"\n'
-        f'options = {{ queue = "{cups.queue}", server = "{cups.socket}", poll_s = 0 }}\n'
+        f'options = {{ queue = "{cups.queue}", server = "{cups.socket}", poll_interval_s = 0 }}\n'
     )
     before = set(cups.out.iterdir())
     preview = tmp_path / "licence.png"

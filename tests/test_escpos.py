@@ -146,7 +146,7 @@ def printer_for(sink: EscposSink) -> Iterator[Callable[..., tuple[EscposReceiptP
 
     def make(**options: Any) -> tuple[EscposReceiptPrinter, Events]:
         events = Events()
-        settings = {"url": sink.url, "poll_s": 0, "status_timeout_s": 0.3, **options}
+        settings = {"url": sink.url, "poll_interval_s": 0, "status_timeout_s": 0.3, **options}
         printer = EscposReceiptPrinter(events, **settings)
         printer.start()
         made.append(printer)
@@ -244,7 +244,9 @@ def test_paper_low_prints_but_reports_degraded(
 def test_unplugged_printer_is_not_reachable_and_comes_back() -> None:
     with EscposSink() as sink:
         events = Events()
-        printer = EscposReceiptPrinter(events, url=sink.url, poll_s=0, status_timeout_s=0.3)
+        printer = EscposReceiptPrinter(
+            events, url=sink.url, poll_interval_s=0, status_timeout_s=0.3
+        )
         printer.start()
         try:
             sink.inject("unplug")
@@ -271,7 +273,7 @@ def test_silent_printer_fails_fast() -> None:
         printer = EscposReceiptPrinter(
             events,
             url=f"tcp://127.0.0.1:{server.getsockname()[1]}",
-            poll_s=0,
+            poll_interval_s=0,
             status_timeout_s=0.2,
         )
         begun = time.monotonic()
@@ -287,7 +289,9 @@ def test_silent_printer_fails_fast() -> None:
 
 def test_nothing_listening_is_not_reachable() -> None:
     events = Events()
-    printer = EscposReceiptPrinter(events, url="tcp://127.0.0.1:9", poll_s=0, timeout_s=0.5)
+    printer = EscposReceiptPrinter(
+        events, url="tcp://127.0.0.1:9", poll_interval_s=0, timeout_s=0.5
+    )
     printer.start()
     try:
         assert printer.status.status is Status.NOT_REACHABLE
@@ -352,7 +356,7 @@ def test_the_sink_runs_standalone_and_takes_fault_words_on_stdin(tmp_path: Any) 
     try:
         url = proc.stdout.readline().split()[3].rstrip(";")
         events = Events()
-        printer = EscposReceiptPrinter(events, url=url, poll_s=0, job_ack="process_id")
+        printer = EscposReceiptPrinter(events, url=url, poll_interval_s=0, job_ack="process_id")
         printer.start()
         try:
             printer.print_document("job-1", receipt_blocks(content()))
@@ -375,7 +379,9 @@ def test_the_sink_runs_standalone_and_takes_fault_words_on_stdin(tmp_path: Any) 
 def test_a_slow_printer_still_prints_within_the_status_timeout() -> None:
     with EscposSink(slow_answer_s=0.1) as sink:
         events = Events()
-        printer = EscposReceiptPrinter(events, url=sink.url, poll_s=0, job_ack="process_id")
+        printer = EscposReceiptPrinter(
+            events, url=sink.url, poll_interval_s=0, job_ack="process_id"
+        )
         printer.start()
         try:
             sink.inject("slow")

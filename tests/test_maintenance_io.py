@@ -222,7 +222,7 @@ def test_ipp_requests_in_full_and_the_pdf_by_length(qapp: object, cups: Cups) ->
     from drivers.licence.cups import CupsDocumentPrinter
 
     events = PrintEvents(job_timeout=30)
-    device = CupsDocumentPrinter(events, queue=cups.queue, server=cups.socket, poll_s=0)
+    device = CupsDocumentPrinter(events, queue=cups.queue, server=cups.socket, poll_interval_s=0)
     device.start()
     try:
         device.print_document(

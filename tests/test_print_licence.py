@@ -129,7 +129,7 @@ def test_test_print_reports_a_failing_printer(
     overlay.mkdir()
     (overlay / "50-printer.toml").write_text(
         '[devices.receipt]\nbackend = "escpos"\n'
-        'options = { url = "tcp://127.0.0.1:9", timeout_s = 0.3, poll_s = 0 }\n'
+        'options = { url = "tcp://127.0.0.1:9", timeout_s = 0.3, poll_interval_s = 0 }\n'
     )
     code = main(
         ["devices", "test-print", "receipt", "--config-dir", str(overlay), "--timeout", "5"]

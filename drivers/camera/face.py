@@ -29,13 +29,16 @@ from typing import Any
 import cv2
 import numpy as np
 
+# The defaults live with the backends' options (drivers/options.py); imported from here too.
+from drivers.options import DEFAULT_THRESHOLD as DEFAULT_THRESHOLD
+from drivers.options import MIN_FACE_PX as MIN_FACE_PX
+from drivers.options import TURN_TIME_LIMIT_S as TURN_TIME_LIMIT_S
+from drivers.options import VERIFY_TIME_LIMIT_S as VERIFY_TIME_LIMIT_S
+
 log = logging.getLogger("drivers.camera")
 
-# Calibrated by `./run eval-face` (docs/face-eval.md): L2 distance of dlib ResNet embeddings.
-DEFAULT_THRESHOLD = 0.50
 MIN_REFERENCE_WIDTH = 100  # px: a document photo narrower than this is refused, not matched
 DETECT_WIDTH = 400  # preview frames are downscaled to this width before HOG detection
-MIN_FACE_PX = 120  # a live face narrower than this (full-frame px) gets "move closer"
 # HOG finds faces from 80 px at DETECT_WIDTH, i.e. 128 px in a 640 px frame; smaller ones are
 # looked for at full resolution every few face-less frames, only to say "move closer".
 FULL_SCAN_EVERY = 5
@@ -44,9 +47,7 @@ STABLE_FRAMES = 4  # consecutive frames with one still face before the challenge
 TURN_MIN = 0.15  # nose shift (in eye distances, vs the frontal baseline) that counts as a turn
 BASELINE_MAX = 0.15  # |nose offset| above which the face does not look straight at the camera
 FRONTAL_MAX = 0.08  # |shift| under which the face counts as looking straight again
-TURN_TIME_LIMIT_S = 6.0
 MAX_GAP_S = 0.5  # during the turn, the face may vanish this long (turned beyond the detector)
-VERIFY_TIME_LIMIT_S = 20.0
 _LANDMARKS = "shape_predictor_5_face_landmarks.dat"
 _RESNET = "dlib_face_recognition_resnet_model_v1.dat"
 MODEL_LICENCES = {

@@ -8,7 +8,8 @@ until it comes back). Verification runs on the device worker: it takes the newes
 `face_hint {"hint", "box"}` events when the guidance changes, and hands every processed frame
 to the preview listener (`set_preview_listener`), the only way a frame leaves this module.
 
-Options: `source` (index, URL or path; default 0), `stall_timeout_s` (2.0), `reconnect_s` (1.0),
+Options (drivers/options.py `OpencvOptions`): `source` (index, URL or path; default 0),
+`stall_timeout_s` (2.0), `reconnect_interval_s` (1.0),
 `realtime` (pace a video file at its frame rate; default true), `loop` (restart a file at its
 end; default false: the end of a file is a lost camera), `threshold`, `liveness`
 ("head_turn" | "off"), `direction` ("random" | "left" | "right"), `turn_time_limit_s`,
@@ -28,15 +29,12 @@ import numpy as np
 from drivers.base import DeviceTimeout
 from drivers.camera import NO_DECISION, Camera, FaceResult, _Cancelled
 from drivers.camera.face import (
-    DEFAULT_THRESHOLD,
-    MIN_FACE_PX,
-    TURN_TIME_LIMIT_S,
-    VERIFY_TIME_LIMIT_S,
     FaceModels,
     FaceVerifier,
     ReferenceRejected,
     shared_models,
 )
+from drivers.options import OpencvOptions
 from drivers.status import DeviceStatus, Status
 
 PreviewListener = Callable[[np.ndarray, "tuple[float, float, float, float] | None", str], None]
@@ -104,24 +102,24 @@ class OpencvCamera(Camera):
 
     injections: ClassVar[frozenset[str]] = frozenset()
 
+    Options = OpencvOptions
+    options: OpencvOptions
+
     def __init__(self, on_event: Callable[..., None], **options: Any) -> None:
         super().__init__(on_event, **options)
-        source = options.get("source", 0)
+        o = self.options
+        source = o.source
         if isinstance(source, str) and source.isdigit():
             source = int(source)
         self._source_spec = source
-        self._stall_timeout = float(options.get("stall_timeout_s", 2.0))
-        self._reconnect_s = float(options.get("reconnect_s", 1.0))
-        self._threshold = float(options.get("threshold", DEFAULT_THRESHOLD))
-        self._liveness = str(options.get("liveness", "head_turn"))
-        if self._liveness not in ("head_turn", "off"):
-            raise ValueError("liveness is 'head_turn' or 'off'")
-        self._direction = str(options.get("direction", "random"))
-        if self._direction not in ("random", "left", "right"):
-            raise ValueError("direction is 'random', 'left' or 'right'")
-        self._turn_limit = float(options.get("turn_time_limit_s", TURN_TIME_LIMIT_S))
-        self._time_limit = float(options.get("time_limit_s", VERIFY_TIME_LIMIT_S))
-        self._min_face = int(options.get("min_face_px", MIN_FACE_PX))
+        self._stall_timeout = o.stall_timeout_s
+        self._reconnect_s = o.reconnect_interval_s
+        self._threshold = o.threshold
+        self._liveness = o.liveness
+        self._direction = o.direction
+        self._turn_limit = o.turn_time_limit_s
+        self._time_limit = o.time_limit_s
+        self._min_face = o.min_face_px
         self._frame_lock = threading.Condition()
         self._frame: np.ndarray | None = None
         self._frame_seq = 0
@@ -186,10 +184,8 @@ class OpencvCamera(Camera):
 
     # -- backend hooks ---------------------------------------------------------------------------
     def _make_source(self) -> FrameSource:
-        realtime = bool(self._options.get("realtime", True))
-        return FrameSource(
-            self._source_spec, realtime=realtime, loop=bool(self._options.get("loop"))
-        )
+        realtime = self.options.realtime
+        return FrameSource(self._source_spec, realtime=realtime, loop=self.options.loop)
 
     def _open(self) -> DeviceStatus:
         self._running.set()

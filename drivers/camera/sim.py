@@ -6,6 +6,8 @@ from typing import Any, ClassVar
 
 from drivers.base import DeviceTimeout, check_choice
 from drivers.camera import NO_DECISION, Camera, FaceResult, _Cancelled
+from drivers.options import CameraSimOptions
+from drivers.sim.power import SimPower
 from drivers.status import DeviceStatus, Status
 
 OUTCOMES: dict[str, FaceResult] = {
@@ -28,23 +30,23 @@ class SimulatedCamera(Camera):
 
     injections: ClassVar[frozenset[str]] = _WORDS
 
+    Options = CameraSimOptions
+    options: CameraSimOptions
+
     def __init__(self, on_event: Any, **options: Any) -> None:
         super().__init__(on_event, **options)
-        self._outcome = str(options.get("outcome", "match"))
+        self._outcome = self.options.outcome
         check_choice("face outcome", self._outcome, OUTCOMES)
         self._next_outcome: str | None = None
-        self._decision_delay_s = float(options.get("decision_delay_s", 0.05))
-        self._slow = False
+        self._decision_delay_s = self.options.decision_delay_s
+        self._power = SimPower()
         self._stalled = False
-        self._plugged = True
-        self._powered = True
         self.verifications = 0  # how many comparisons were made (tests)
 
     def _sim_status(self) -> DeviceStatus:
-        if not self._plugged:
-            return DeviceStatus.for_status(Status.NOT_REACHABLE)
-        if not self._powered:
-            return DeviceStatus.for_status(Status.NOT_RESPONDING, state="power_off")
+        power = self._power.power_status()
+        if power is not None:
+            return power
         if self._stalled:
             return DeviceStatus.for_status(Status.NOT_RESPONDING, "no frames")
         return DeviceStatus.for_status(Status.OK)
@@ -67,23 +69,15 @@ class SimulatedCamera(Camera):
                 self._next_outcome = args[0]
             case "camera_stall":
                 self._stalled = True
-            case "slow":
-                self._slow = True
-            case "reset":
-                self._stalled = self._slow = False
-            case "unplug":
-                self._plugged = False
-            case "replug":
-                # A re-enumerated camera starts streaming again.
-                self._plugged, self._stalled = True, False
-            case "power_off":
-                self._powered = False
-            case "power_on":
-                self._powered, self._stalled = True, False
+            case _:
+                self._power.apply_power(word)
+                # A reset, a re-enumerated or re-powered camera streams again.
+                if word in ("reset", "replug", "power_on"):
+                    self._stalled = False
         self._set_status(self._sim_status())
 
     def _verify(self, reference_photo: bytes, cancelled: _Cancelled) -> FaceResult | None:
-        delay = SLOW_DECISION_S if self._slow else self._decision_delay_s
+        delay = SLOW_DECISION_S if self._power.slow else self._decision_delay_s
 
         def interrupted() -> bool:
             return cancelled() or not self._sim_status().usable

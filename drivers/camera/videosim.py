@@ -23,6 +23,7 @@ import numpy as np
 from drivers.base import check_choice
 from drivers.camera import clips
 from drivers.camera.opencv import FrameSource, OpencvCamera
+from drivers.options import VideoSimOptions
 
 _WORDS = frozenset({"face", "camera_stall", "unplug", "replug", "power_off", "power_on", "reset"})
 
@@ -78,17 +79,17 @@ class VideoSimCamera(OpencvCamera):
 
     injections: ClassVar[frozenset[str]] = _WORDS
 
+    Options = VideoSimOptions
+    options: VideoSimOptions
+
     def __init__(self, on_event: Any, **options: Any) -> None:
-        options.setdefault("reconnect_s", 0.2)
-        options.setdefault("start_timeout_s", 10.0)  # the clips are built at start
-        options.setdefault("stall_timeout_s", 1.0)
         scenario = str(options.get("scenario", "genuine"))
         check_choice("scenario", scenario, clips.SCENARIOS)
         super().__init__(on_event, **options)
         self._scenario = scenario
-        self._identity = str(options.get("identity", "astronaut"))
-        self._period = 1.0 / float(options.get("fps", 25))
-        self._video = options.get("video")
+        self._identity = self.options.identity
+        self._period = 1.0 / self.options.fps
+        self._video = self.options.video
         self._clips: dict[str, clips.Clip] = {}
         self._clip_lock = threading.Lock()
         self._stalled = False

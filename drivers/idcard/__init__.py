@@ -11,6 +11,8 @@ from datetime import date
 from typing import ClassVar
 
 from drivers.base import Device, DeviceTimeout
+from drivers.idcard.idnumber import id_number_check_char as id_number_check_char
+from drivers.idcard.idnumber import id_number_valid
 
 CARD_TYPES = frozenset({"resident", "foreign_permanent", "hmt_residence", "travel_document"})
 # access_denied: the chip refused Basic Access Control (travel documents: MRZ missing or not
@@ -21,24 +23,6 @@ CARD_ERROR_REASONS = frozenset(
 )
 # Photo formats a face check can use; "wlt" (resident card, no vendor decoder) is not one.
 DECODED_PHOTO_FORMATS = frozenset({"jpeg", "jp2", "bmp", "png"})
-
-# GB 11643 / ISO 7064 MOD 11-2 weights for the first 17 characters.
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK_CHARS = "10X98765432"
-
-
-def id_number_check_char(first17: str) -> str:
-    """The GB 11643 check character for the first 17 digits of a resident ID number."""
-    if len(first17) != 17 or not first17.isdigit():
-        raise ValueError("need 17 digits")
-    return _CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True)) % 11]
-
-
-def id_number_valid(value: str) -> bool:
-    """True when `value` is 18 characters with a correct GB 11643 check character."""
-    if len(value) != 18 or not value[:17].isdigit():
-        return False
-    return id_number_check_char(value[:17]) == value[17].upper()
 
 
 @dataclass(frozen=True, repr=False)

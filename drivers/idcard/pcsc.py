@@ -30,6 +30,7 @@ from smartcard import scard
 from drivers.base import DeviceTimeout
 from drivers.idcard import CardError, IdCardReader, IdentityRecord, icao
 from drivers.idcard.mrzkey import MrzKeyHolder
+from drivers.options import PcscOptions
 from drivers.status import DeviceStatus, Status
 
 _GONE = {
@@ -49,15 +50,19 @@ def _sw(response: bytes) -> int:
 class PcscDocumentReader(MrzKeyHolder, IdCardReader):
     """An ICAO 9303 travel document reader on a PC/SC reader."""
 
+    Options = PcscOptions
+    options: PcscOptions
+
     def __init__(self, on_event: Any, **options: Any) -> None:
         super().__init__(on_event, **options)
-        self._reader_hint = str(options.get("reader") or "")
-        self._interval = max(0.05, float(options.get("poll_interval_s", 0.2)))
-        self._reconnect_interval = float(options.get("reconnect_interval_s", 1.0))
-        self._read_dg2 = bool(options.get("read_dg2", True))
-        self._chunk = min(0xDF, max(0x10, int(options.get("chunk", 0xDF))))
+        o = self.options
+        self._reader_hint = o.reader
+        self._interval = max(0.05, o.poll_interval_s)
+        self._reconnect_interval = o.reconnect_interval_s
+        self._read_dg2 = o.read_dg2
+        self._chunk = o.chunk
         # The configured key (tests, fixed setups) is what clear_mrz() goes back to.
-        self._init_mrz(options.get("mrz"))
+        self._init_mrz(o.mrz)
         self._ctx: Any = None
         self._reader: str | None = None
         self._state = scard.SCARD_STATE_UNAWARE

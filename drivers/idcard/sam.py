@@ -30,6 +30,7 @@ import serial
 from drivers.base import DeviceError, DeviceNotFound, DeviceTimeout
 from drivers.idcard import CardError, IdCardReader, IdentityRecord
 from drivers.idcard import samframe as sf
+from drivers.options import SamOptions
 from drivers.status import DeviceStatus, Status
 
 # termios.error is not an OSError: a pty whose other end is gone raises it from tcflush.
@@ -55,23 +56,24 @@ class _BadFrame(DeviceError):
 class SamCardReader(IdCardReader):
     """A resident ID card reader (GA 467 SAM module) on a serial line or socket."""
 
+    Options = SamOptions
+    options: SamOptions
+
     def __init__(self, on_event: Any, **options: Any) -> None:
         super().__init__(on_event, **options)
-        url = options.get("url")
-        if not url:
+        o = self.options
+        if not o.url:
             raise DeviceNotFound("SamCardReader needs a url option (device path or socket://)")
-        self._url = str(url)
-        self._baud = int(options.get("baudrate", 115200))
-        self._interval = max(0.05, float(options.get("poll_interval_s", 0.3)))
-        self._response_timeout = float(options.get("response_timeout_s", 0.5))
-        self._read_timeout = float(options.get("read_timeout_s", 3.0))
-        self._retries = int(options.get("retries", 2))
-        self._reconnect_interval = float(options.get("reconnect_interval_s", 1.0))
-        self._read_cmd = (
-            sf.CMD_READ_TEXT_PHOTO_FP if options.get("fingerprint") else sf.CMD_READ_TEXT_PHOTO
-        )
-        self._wlt_library = options.get("wlt_library")
-        self._wlt_function = str(options.get("wlt_function", "unpack"))
+        self._url = o.url
+        self._baud = o.baudrate
+        self._interval = max(0.05, o.poll_interval_s)
+        self._response_timeout = o.response_timeout_s
+        self._read_timeout = o.read_timeout_s
+        self._retries = o.retries
+        self._reconnect_interval = o.reconnect_interval_s
+        self._read_cmd = sf.CMD_READ_TEXT_PHOTO_FP if o.fingerprint else sf.CMD_READ_TEXT_PHOTO
+        self._wlt_library = o.wlt_library
+        self._wlt_function = o.wlt_function
         self._decoder: Any = None
         self._decoder_failed = False
         self._port: Any = None

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from drivers.idcard.idnumber import id_number_valid
+
 HEADER = b"\xaa\xaa\xaa\x96\x69"
 MIN_LENGTH = 3  # command + parameter + checksum (a response has at least 4: 3 status + sum)
 MAX_LENGTH = 4096  # the longest real answer (text + photo + fingerprint) is about 2.3 KiB
@@ -329,12 +331,9 @@ def _until(value: str) -> date | None:
 
 
 def _check_id(value: str, field: str = "id_number") -> None:
-    # Local copy of GB 11643 / ISO 7064 MOD 11-2 keeps this module free of imports.
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
     if len(value) != 18 or not value[:17].isascii() or not value[:17].isdigit():
         raise TextError("invalid_data", f"{field} is not 17 digits and a check character")
-    expected = "10X98765432"[sum(int(d) * w for d, w in zip(value[:17], weights, strict=True)) % 11]
-    if value[17].upper() != expected:
+    if not id_number_valid(value):
         raise TextError("invalid_data", f"{field} check character is wrong")
 
 

@@ -15,6 +15,8 @@ from typing import Any, ClassVar
 from drivers.base import DeviceTimeout, check_choice
 from drivers.idcard import CardError, IdCardReader, IdentityRecord, icao
 from drivers.idcard.mrzkey import MrzKeyHolder
+from drivers.options import IdCardSimOptions
+from drivers.sim.power import SimPower
 from drivers.status import DeviceStatus, Status
 
 SLOW_READ_S = 2.0
@@ -81,18 +83,18 @@ class SimulatedIdCardReader(MrzKeyHolder, IdCardReader):
     """
 
     injections: ClassVar[frozenset[str]] = _WORDS
+    Options = IdCardSimOptions
+    options: IdCardSimOptions
 
     def __init__(self, on_event: Any, **options: Any) -> None:
         super().__init__(on_event, **options)
-        self._read_delay_s = float(options.get("read_delay_s", 0.05))
-        self._slow = False
-        self._plugged = True
-        self._powered = True
+        self._read_delay_s = self.options.read_delay_s
+        self._power = SimPower()
         self._card: str | None = None  # profile of the card in the slot
         self._card_gen = 0  # bumped by each insertion
         self._reading_gen: int | None = None
         self._read_corrupt = False
-        self._init_mrz(options.get("mrz"))
+        self._init_mrz(self.options.mrz)
         self._denied = False  # the card in the slot refused the last MRZ
 
     # -- travel documents (the same surface as PcscDocumentReader) ----------------------------
@@ -101,11 +103,7 @@ class SimulatedIdCardReader(MrzKeyHolder, IdCardReader):
             self._read_generation(self._card_gen)
 
     def _sim_status(self) -> DeviceStatus:
-        if not self._plugged:
-            return DeviceStatus.for_status(Status.NOT_REACHABLE)
-        if not self._powered:
-            return DeviceStatus.for_status(Status.NOT_RESPONDING, state="power_off")
-        return DeviceStatus.for_status(Status.OK)
+        return self._power.power_status() or DeviceStatus.for_status(Status.OK)
 
     def _open(self) -> DeviceStatus:
         return self._sim_status()
@@ -120,6 +118,9 @@ class SimulatedIdCardReader(MrzKeyHolder, IdCardReader):
             raise ValueError(f"{word} takes no arguments")
 
     def _apply_injection(self, word: str, args: tuple[str, ...]) -> None:
+        if self._power.apply_power(word):
+            self._set_status(self._sim_status())
+            return
         match word:
             case "card_insert":
                 self._insert(args[0] if args else "resident")
@@ -132,18 +133,6 @@ class SimulatedIdCardReader(MrzKeyHolder, IdCardReader):
                     self._read_corrupt = True  # the frame being read arrives corrupt
                 else:
                     self._emit("card_error", {"reason": "invalid_data"})
-            case "slow":
-                self._slow = True
-            case "reset":
-                self._slow = False
-            case "unplug":
-                self._plugged = False
-            case "replug":
-                self._plugged = True
-            case "power_off":
-                self._powered = False
-            case "power_on":
-                self._powered = True
         self._set_status(self._sim_status())
 
     def _insert(self, profile: str) -> None:
@@ -178,7 +167,7 @@ class SimulatedIdCardReader(MrzKeyHolder, IdCardReader):
                 or not self._sim_status().usable
             )
 
-        delay = SLOW_READ_S if self._slow else self._read_delay_s
+        delay = SLOW_READ_S if self._power.slow else self._read_delay_s
         if not self._pump(delay, until=interrupted):
             return None
         if not self._sim_status().usable:

@@ -6,7 +6,6 @@ The document is a driver-neutral mapping built by the kiosk core; backends rende
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, ClassVar
 
 from drivers.printing import Printer
@@ -33,5 +32,5 @@ class LicencePrinter(Printer):
         """
         from drivers.licence.render import render_png
 
-        layouts = self._options.get("layouts_dir")
-        return render_png(dict(document), dpi=dpi, layouts_dir=Path(layouts) if layouts else None)
+        layouts = getattr(self.options, "layouts_dir", None)  # both backends take it
+        return render_png(dict(document), dpi=dpi, layouts_dir=layouts)

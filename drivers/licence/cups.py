@@ -16,11 +16,11 @@ import struct
 import threading
 import time
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from drivers.base import DeviceNotFound, DeviceTimeout, IoRing, OperationFailed
 from drivers.licence import LicencePrinter
+from drivers.options import CupsOptions
 from drivers.status import DeviceStatus, Status
 
 # IPP operations, tags and states (RFC 8011).
@@ -302,28 +302,28 @@ class CupsDocumentPrinter(LicencePrinter):
     Options: `queue` (required), `server` (`host:port` or cupsd's socket path; default
     `localhost:631`), `user` (requesting user; default the process owner), `timeout_s` (per
     IPP request, default 3), `job_timeout_s` (whole job, default 120), `layouts_dir` (extra
-    layout files), `poll_s` (idle status poll, default 10; 0 off), `keep_pdf` (a directory
-    that receives a copy of every PDF sent, for audits; default none).
+    layout files), `poll_interval_s` (idle status poll, default 10; 0 off), `keep_pdf` (a
+    directory that receives a copy of every PDF sent, for audits; default none). See
+    drivers/options.py `CupsOptions`.
     """
+
+    Options = CupsOptions
+    options: CupsOptions
 
     def __init__(self, on_event: Any, **options: Any) -> None:
         super().__init__(on_event, **options)
-        queue = options.get("queue")
-        if not queue:
-            raise DeviceNotFound("cups printer needs a queue option")
+        o = self.options
         self.client = IppClient(
-            str(options.get("server", "localhost:631")),
-            str(queue),
-            user=str(options.get("user") or getpass.getuser()),
-            timeout_s=float(options.get("timeout_s", 3.0)),
+            o.server,
+            o.queue,
+            user=o.user or getpass.getuser(),
+            timeout_s=o.timeout_s,
             io=self.io,
         )
-        self._job_timeout_s = float(options.get("job_timeout_s", 120.0))
-        self._poll_s = float(options.get("poll_s", 10.0))
-        layouts = options.get("layouts_dir")
-        self._layouts_dir = Path(layouts) if layouts else None
-        keep = options.get("keep_pdf")
-        self._keep_pdf = Path(keep) if keep else None
+        self._job_timeout_s = o.job_timeout_s
+        self._poll_s = o.poll_interval_s
+        self._layouts_dir = o.layouts_dir
+        self._keep_pdf = o.keep_pdf
         self._poller: threading.Thread | None = None
         self.last_job: int | None = None
         # Rendering needs the process's Qt application object: `kiosk run` has one by the time

@@ -67,10 +67,8 @@ class ReceiptPrinter(Printer):
 
         Pure (no device I/O): any thread may call it, never the GUI's for long.
         """
-        from drivers.receipt import escpos, sink
+        from drivers.options import ReceiptProfileOptions
+        from drivers.receipt.preview import preview_png
 
-        profile = {
-            k: v for k, v in self._options.items() if k in ("paper_mm", "chinese", "charset")
-        }
-        docs = sink.decode(escpos.preview_bytes(validate_blocks(blocks), profile))
-        return sink.render_png(docs[-1], paper_mm=int(profile.get("paper_mm", 80)))
+        profile = self.options if isinstance(self.options, ReceiptProfileOptions) else None
+        return preview_png(blocks, profile)

@@ -29,7 +29,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from drivers.base import DeviceError, DeviceNotFound, DeviceTimeout, OperationFailed
+from drivers.options import EscposOptions, ReceiptProfileOptions
 from drivers.receipt import ReceiptPrinter
+from drivers.receipt.text import display_width, wrap
 from drivers.status import Action, DeviceStatus, Status
 
 # -- protocol constants (shared with the sink simulator) ---------------------------------------
@@ -70,48 +72,6 @@ INVERT = bytes(255 - b for b in range(256))  # bytes.translate table: flip every
 PAPER_DOTS = {58: 384, 80: 576}
 FONT_A_DOTS = 12  # a half-width character of font A is 12x24 dots
 LINE_DOTS = 30  # default line spacing
-MAX_BLOCK_LINES = 8  # an overlong field is truncated after this many lines
-ELLIPSIS = "…"
-# Chinese punctuation that must not start a line (simple kinsoku).
-NO_LINE_START = set("，。、：；！？）」』】》〉,.;:!?)")
-
-
-def display_width(text: str) -> int:
-    """Columns `text` takes: wide (CJK, full-width) characters count 2."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
-
-
-def wrap(text: str, columns: int, max_lines: int = MAX_BLOCK_LINES) -> list[str]:
-    """Wrap by display width, breaking Latin text at spaces; truncate with "…" after max_lines."""
-    columns = max(2, columns)
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        line: list[str] = []
-        used = 0
-        for ch in paragraph:
-            w = display_width(ch)
-            if used + w > columns and line:
-                carry: list[str] = []
-                if ch in NO_LINE_START and len(line) > 1:
-                    carry = [line.pop()]  # take the last character along with the punctuation
-                elif ch != " " and " " in line[len(line) // 2 :]:
-                    cut = len(line) - 1 - line[::-1].index(" ")
-                    carry = line[cut + 1 :]
-                    line = line[:cut]
-                lines.append("".join(line).rstrip())
-                line = carry
-                used = display_width("".join(line))
-                if ch == " " and not line:
-                    continue
-            line.append(ch)
-            used += w
-        lines.append("".join(line).rstrip())
-    if len(lines) > max_lines:
-        last = lines[max_lines - 1]
-        while last and display_width(last) + 1 > columns:
-            last = last[:-1]
-        lines = [*lines[: max_lines - 1], last + ELLIPSIS]
-    return lines
 
 
 @dataclass(frozen=True)
@@ -147,21 +107,14 @@ class EscposProfile:
         return self.dots // FONT_A_DOTS
 
     @classmethod
-    def from_options(cls, options: Mapping[str, Any]) -> EscposProfile:
-        """The profile from device options (unknown keys are ignored here)."""
-        kwargs: dict[str, Any] = {}
-        for name, kind in (
-            ("paper_mm", int),
-            ("chinese", str),
-            ("charset", str),
-            ("qr", str),
-            ("qr_module", int),
-            ("cutter", bool),
-            ("barcode_height", int),
-        ):
-            if name in options:
-                kwargs[name] = kind(options[name])
-        return cls(**kwargs)
+    def from_options(cls, options: Mapping[str, Any] | ReceiptProfileOptions) -> EscposProfile:
+        """The profile from device options: a backend's typed options, or a plain mapping
+        (as in config) whose keys other than the profile's are ignored here."""
+        if isinstance(options, ReceiptProfileOptions):
+            options = options.model_dump()
+        names = [f for f in ReceiptProfileOptions.model_fields if f in cls.__dataclass_fields__]
+        picked = {k: options[k] for k in names if k in options}
+        return cls(**ReceiptProfileOptions.model_validate(picked).model_dump(include=set(names)))
 
 
 @dataclass
@@ -583,23 +536,26 @@ class EscposReceiptPrinter(ReceiptPrinter):
     `charset`, `qr` native|raster, `qr_module`, `cutter`), `timeout_s` (connect/write, default
     2), `status_timeout_s` (per status answer, default 0.5), `job_ack` ("process_id": wait for
     the printer's GS ( H answer that the job was processed; "status": only check the status
-    after the job), `job_timeout_s` (default 15), `poll_s` (idle status poll, default 5; 0 off).
+    after the job), `job_timeout_s` (default 15), `poll_interval_s` (idle status poll, default
+    5; 0 off). See drivers/options.py `EscposOptions`.
     """
+
+    Options = EscposOptions
+    options: EscposOptions
 
     def __init__(self, on_event: Any, **options: Any) -> None:
         super().__init__(on_event, **options)
-        if "url" not in options:
+        o = self.options
+        if not o.url:
             raise DeviceNotFound("escpos printer needs a url option")
-        self.endpoint = Endpoint.parse(str(options["url"]))
-        self.profile = EscposProfile.from_options(options)
+        self.endpoint = Endpoint.parse(o.url)
+        self.profile = EscposProfile.from_options(o)
         self.encoder = EscposEncoder(self.profile)
-        self._timeout_s = float(options.get("timeout_s", 2.0))
-        self._status_timeout_s = float(options.get("status_timeout_s", 0.5))
-        self._job_ack = str(options.get("job_ack", "status"))
-        if self._job_ack not in ("status", "process_id"):
-            raise ValueError("job_ack must be 'status' or 'process_id'")
-        self._job_timeout_s = float(options.get("job_timeout_s", 15.0))
-        self._poll_s = float(options.get("poll_s", 5.0))
+        self._timeout_s = o.timeout_s
+        self._status_timeout_s = o.status_timeout_s
+        self._job_ack = o.job_ack
+        self._job_timeout_s = o.job_timeout_s
+        self._poll_s = o.poll_interval_s
         self._link = _Link(self.endpoint, self._timeout_s)
         self._poller: threading.Thread | None = None
         self.replaced_total = 0  # characters replaced because the printer cannot print them

@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+from drivers.options import ReceiptSimOptions
 from drivers.receipt import ReceiptPrinter
+from drivers.receipt.text import display_width, wrap
 from drivers.simprinter import PRINTER_WORDS, SimulatedPrinterMixin
-
-
-def display_width(text: str) -> int:
-    """Columns `text` takes on a receipt: wide (CJK) characters count 2."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
-
-
-def _wrap(text: str, columns: int) -> list[str]:
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        line, used = "", 0
-        for ch in paragraph:
-            w = display_width(ch)
-            if used + w > columns and line:
-                lines.append(line)
-                line, used = "", 0
-            line += ch
-            used += w
-        lines.append(line)
-    return lines
 
 
 def _align(line: str, align: str, width: int) -> str:
@@ -47,7 +28,7 @@ def render_text(blocks: Sequence[Mapping[str, Any]], width: int = 32) -> str:
         if kind == "text":
             scale = int(block.get("scale", 1))
             # Double-size text takes twice the columns: wrap it at half the width.
-            for line in _wrap(str(block.get("text", "")), max(1, width // scale)):
+            for line in wrap(str(block.get("text", "")), max(1, width // scale)):
                 out.append(_align(line, str(block.get("align", "left")), width).rstrip())
         elif kind == "rule":
             out.append("-" * width)
@@ -65,15 +46,18 @@ def render_text(blocks: Sequence[Mapping[str, Any]], width: int = 32) -> str:
 class SimulatedReceiptPrinter(SimulatedPrinterMixin, ReceiptPrinter):
     """Receipt printer simulator: `printed` holds (job_id, blocks) of every finished job.
 
-    Options: `print_delay_s` (default 0.01), `faults` (fault words applied at start).
+    Options: `print_delay_s` (default 0.01), `keep_jobs`, the receipt profile keys (for the
+    preview), `faults` (drivers/options.py `ReceiptSimOptions`).
     """
 
     injections: ClassVar[frozenset[str]] = PRINTER_WORDS
     render_text = staticmethod(render_text)
+    Options = ReceiptSimOptions
+    options: ReceiptSimOptions
 
     def __init__(self, on_event: Any, **options: Any) -> None:
         super().__init__(on_event, **options)
-        self._init_sim(options)
+        self._init_sim(self.options)
 
     def _copy(self, content: Any) -> Any:
         return list(content)

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from drivers.base import validate_options
+from drivers.options import EscposSimOptions
 from drivers.receipt.escpos import (
     ACK_HEADER,
     COVER_OPEN,
@@ -744,16 +746,15 @@ class SinkReceiptPrinter(EscposReceiptPrinter):
 
     Every byte goes through the same encoder, status queries and job acknowledgement as on a
     real printer. Options: those of EscposReceiptPrinter except `url`, plus `pty` (serve the
-    sink on a pty instead of TCP) and `faults`.
+    sink on a pty instead of TCP) and `faults` (drivers/options.py `EscposSimOptions`).
     """
 
     injections: ClassVar[frozenset[str]] = SINK_WORDS
+    Options = EscposSimOptions
 
     def __init__(self, on_event: Any, **options: Any) -> None:
-        paper_mm = int(options.get("paper_mm", 80))
-        self.sink = EscposSink(pty=bool(options.pop("pty", False)), paper_mm=paper_mm).start()
-        options.setdefault("job_ack", "process_id")
-        options.setdefault("poll_s", 0)
+        first = validate_options(type(self), options)  # refuse bad options before the sink
+        self.sink = EscposSink(pty=first.pty, paper_mm=first.paper_mm).start()
         options["url"] = self.sink.url
         try:
             super().__init__(on_event, **options)

@@ -13,12 +13,14 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from drivers.registry import OPTIONS as DEVICE_OPTIONS
 from drivers.status import FAULT_WORDS as _DRIVER_FAULT_WORDS
 from kiosk.validators import VALIDATORS
 
@@ -435,6 +437,58 @@ class DevicesSettings(_Model):
     receipt: DeviceSettings = Field(default_factory=DeviceSettings)
     licence: DeviceSettings = Field(default_factory=DeviceSettings)
     camera: DeviceSettings = Field(default_factory=DeviceSettings)
+
+    @model_validator(mode="after")
+    def _backend_options(self) -> DevicesSettings:
+        """Each device's backend exists and its `options` are the ones that backend takes
+        (the backend's model in drivers/options.py), so a mistyped key is refused here."""
+        problems: list[InitErrorDetails] = []
+        for device_class in ("idcard", "receipt", "licence", "camera"):
+            problems.extend(_device_problems(device_class, getattr(self, device_class)))
+        if problems:
+            raise ValidationError.from_exception_data("DevicesSettings", problems)
+        return self
+
+
+# Option names that changed, so that an old fleet file's error says what to write instead.
+_RENAMED_OPTIONS = {"poll_s": "poll_interval_s", "reconnect_s": "reconnect_interval_s"}
+
+
+def _device_problems(device_class: str, settings: DeviceSettings) -> list[InitErrorDetails]:
+    models = DEVICE_OPTIONS[device_class]
+    model = models.get(settings.backend)
+    if model is None:
+        known = ", ".join(sorted(models))
+        reason = f"unknown {device_class} backend {settings.backend!r} (known: {known})"
+        return [
+            InitErrorDetails(
+                type=_fail("unknown_backend", reason),
+                loc=(device_class, "backend"),
+                input=settings.backend,
+            )
+        ]
+    try:
+        model.model_validate(settings.options)
+    except ValidationError as exc:
+        out: list[InitErrorDetails] = []
+        for err in exc.errors():
+            loc = (device_class, "options", *err["loc"])
+            if err["type"] == "extra_forbidden":
+                allowed = ", ".join(f for f in model.model_fields if f != "faults")
+                renamed = _RENAMED_OPTIONS.get(str(err["loc"][-1]))
+                hint = f"renamed to {renamed}; " if renamed in model.model_fields else ""
+                error: Any = _fail(
+                    "unknown_option",
+                    f"unknown option of the {settings.backend} backend ({hint}allowed: {allowed})",
+                )
+            else:
+                error = err["type"]
+            detail = InitErrorDetails(type=error, loc=loc, input=err["input"])
+            if "ctx" in err and not isinstance(error, PydanticCustomError):
+                detail["ctx"] = err["ctx"]
+            out.append(detail)
+        return out
+    return []
 
 
 class TimeoutSettings(_Model):

@@ -1,0 +1,1 @@
+"""What the simulators share (the simulators themselves live beside their device class)."""
