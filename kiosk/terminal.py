@@ -28,6 +28,7 @@ from kiosk.workdays import WorkCalendar
 from offline_cache import Outbox, OutboxError, StorageFull
 
 if TYPE_CHECKING:  # requests costs ~0.1 s at start; only terminals with an intake need it
+    from offline_cache.client import IntakeClient
     from offline_cache.sync import SyncWorker
 
 log = logging.getLogger("kiosk.terminal")
@@ -82,6 +83,7 @@ class Terminal:
         self._started = False
         self.recovered_prints: list[Any] = []
         self.sync: SyncWorker | None = None  # set by build_terminal when [intake] url is set
+        self.intake: IntakeClient | None = None  # shared by the sync worker and the lookups
         self._health_provider: Callable[[], Mapping[str, Any]] | None = None
         self.voice: Any | None = None  # drivers.voice.EspeakVoice (attach_voice); None: no voice
         self._voice_key = (self.flow.view.screen, self.flow.view.session)
@@ -247,6 +249,8 @@ class Terminal:
         self._lookups.shutdown(wait=False, cancel_futures=True)  # a lookup times out by itself
         if self.sync is not None:
             self.sync.stop()
+        if self.intake is not None:
+            self.intake.close()
         self.outbox.close()
 
     # -- voice guidance (accessibility) -------------------------------------------------------
@@ -391,19 +395,7 @@ class Terminal:
         try:
             from kiosk.lookup import fetch  # requests is imported only when a lookup runs
 
-            intake = self.config.intake
-            base = self.config.terminal.state_dir
-            result = fetch(
-                intake.url,
-                kind,
-                holder_id,
-                token_path=None if intake.token_file is None else base / intake.token_file,
-                ca_bundle=None if intake.ca_bundle is None else base / intake.ca_bundle,
-                client_cert=None if intake.client_cert is None else base / intake.client_cert,
-                client_key=None if intake.client_key is None else base / intake.client_key,
-                connect_timeout_s=intake.connect_timeout_s,
-                read_timeout_s=min(intake.read_timeout_s, LOOKUP_READ_TIMEOUT_S),
-            )
+            result = fetch(self.intake, kind, holder_id, read_timeout_s=LOOKUP_READ_TIMEOUT_S)
         except Exception as exc:  # the citizen must hear back, never hang on "loading"
             # The type only: a message could carry the holder's data.
             log.error("lookup %s failed: %s", kind, type(exc).__name__)
@@ -576,7 +568,8 @@ def build_terminal(
     # Without an intake URL the terminal stays honestly offline: online-only services show as
     # unavailable with that reason, everything else works and queues.
     if config.intake.url:
-        terminal.sync = make_sync_worker(config, outbox, terminal)
+        terminal.intake = make_intake_client(config, state_dir or config.terminal.state_dir)
+        terminal.sync = make_sync_worker(config, outbox, terminal, terminal.intake)
     return terminal
 
 
@@ -600,39 +593,44 @@ def config_version(config: KioskConfig) -> str:
     return hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:12]
 
 
-def make_sync_worker(config: KioskConfig, outbox: Outbox, terminal: Terminal) -> SyncWorker:
-    """The sync worker of `[intake]`; relative paths are under state_dir."""
-    from offline_cache.sync import SyncWorker
+def make_intake_client(config: KioskConfig, base: Path) -> IntakeClient:
+    """The one intake client of `[intake]` (relative paths under `base`, the state directory).
+
+    A production terminal refuses an https intake without its own CA bundle (IntakeConfigError).
+    """
+    from offline_cache.client import IntakeClient
 
     intake = config.intake
     assert intake.url is not None
-    base = config.terminal.state_dir
 
-    def path(p: Path | None) -> str | None:
-        return None if p is None else str(base / p)
+    def path(p: Path | None) -> Path | None:
+        return None if p is None else base / p
 
-    token = None
-    if intake.token_file is not None:
-        try:
-            token = (base / intake.token_file).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            # The terminal still works offline; the intake answers 401 and health says why.
-            log.error("intake token file unreadable: %s", exc.strerror)
-    cert_path = path(intake.client_cert)
-    cert: str | tuple[str, str] | None = cert_path
-    if cert_path is not None and intake.client_key is not None:
-        cert = (cert_path, str(base / intake.client_key))
-    return SyncWorker(
-        outbox,
+    return IntakeClient(
         intake.url,
-        terminal_id=config.terminal.id,
-        token=token,
+        token_file=path(intake.token_file),
         ca_bundle=path(intake.ca_bundle),
-        client_cert=cert,
-        batch_size=intake.batch_size,
-        heartbeat_s=intake.heartbeat_s,
+        client_cert=path(intake.client_cert),
+        client_key=path(intake.client_key),
         connect_timeout_s=intake.connect_timeout_s,
         read_timeout_s=intake.read_timeout_s,
+        require_ca=config.terminal.profile == "production",
+    )
+
+
+def make_sync_worker(
+    config: KioskConfig, outbox: Outbox, terminal: Terminal, client: IntakeClient
+) -> SyncWorker:
+    """The sync worker of `[intake]`, sending through the terminal's intake client."""
+    from offline_cache.sync import SyncWorker
+
+    intake = config.intake
+    return SyncWorker(
+        outbox,
+        client,
+        terminal_id=config.terminal.id,
+        batch_size=intake.batch_size,
+        heartbeat_s=intake.heartbeat_s,
         health=terminal.health_snapshot,
         on_state=terminal.set_connectivity,
     )
