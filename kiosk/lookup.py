@@ -42,7 +42,7 @@ def fetch(
 
     `intake` is the terminal's IntakeClient; a URL builds a one-off client from the keyword
     arguments (benches and tests). With a client, the lookup's read timeout is the shorter of
-    its own and `read_timeout_s`, and its total deadline is connect + read.
+    its own and `read_timeout_s`, and its total deadline is at most connect + read.
     """
     if not intake:
         return {"ok": False, "reason": "offline"}
@@ -71,7 +71,7 @@ def fetch(
             path,
             headers={"X-Holder-Id": holder_id},
             read_timeout_s=read,
-            total_timeout_s=client.connect_timeout_s + read,
+            total_timeout_s=min(client.total_timeout_s, client.connect_timeout_s + read),
         )
         items = _items(reply, kind)
     except IntakeFailure as failure:
