@@ -17,6 +17,7 @@ from kiosk.workdays import WorkCalendar
 from offline_cache import Outbox
 
 if TYPE_CHECKING:  # requests costs ~0.1 s at start; only terminals with an intake need it
+    from offline_cache.client import IntakeClient
     from offline_cache.sync import SyncWorker
 
 log = logging.getLogger("kiosk.compose")
@@ -65,7 +66,8 @@ def build_terminal(
     # Without an intake URL the terminal stays honestly offline: online-only services show as
     # unavailable with that reason, everything else works and queues.
     if config.intake.url:
-        terminal.sync = make_sync_worker(config, outbox, terminal)
+        terminal.intake = make_intake_client(config, state_dir or config.terminal.state_dir)
+        terminal.sync = make_sync_worker(config, outbox, terminal, terminal.intake)
     return terminal
 
 
@@ -82,39 +84,44 @@ def make_voice(config: KioskConfig) -> Any | None:
         return None
 
 
-def make_sync_worker(config: KioskConfig, outbox: Outbox, terminal: Terminal) -> SyncWorker:
-    """The sync worker of `[intake]`; relative paths are under state_dir."""
-    from offline_cache.sync import SyncWorker
+def make_intake_client(config: KioskConfig, base: Path) -> IntakeClient:
+    """The one intake client of `[intake]` (relative paths under `base`, the state directory).
+
+    A production terminal refuses an https intake without its own CA bundle (IntakeConfigError).
+    """
+    from offline_cache.client import IntakeClient
 
     intake = config.intake
     assert intake.url is not None
-    base = config.terminal.state_dir
 
-    def path(p: Path | None) -> str | None:
-        return None if p is None else str(base / p)
+    def path(p: Path | None) -> Path | None:
+        return None if p is None else base / p
 
-    token = None
-    if intake.token_file is not None:
-        try:
-            token = (base / intake.token_file).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            # The terminal still works offline; the intake answers 401 and health says why.
-            log.error("intake token file unreadable: %s", exc.strerror)
-    cert_path = path(intake.client_cert)
-    cert: str | tuple[str, str] | None = cert_path
-    if cert_path is not None and intake.client_key is not None:
-        cert = (cert_path, str(base / intake.client_key))
-    return SyncWorker(
-        outbox,
+    return IntakeClient(
         intake.url,
-        terminal_id=config.terminal.id,
-        token=token,
+        token_file=path(intake.token_file),
         ca_bundle=path(intake.ca_bundle),
-        client_cert=cert,
-        batch_size=intake.batch_size,
-        heartbeat_s=intake.heartbeat_s,
+        client_cert=path(intake.client_cert),
+        client_key=path(intake.client_key),
         connect_timeout_s=intake.connect_timeout_s,
         read_timeout_s=intake.read_timeout_s,
+        require_ca=config.terminal.profile == "production",
+    )
+
+
+def make_sync_worker(
+    config: KioskConfig, outbox: Outbox, terminal: Terminal, client: IntakeClient
+) -> SyncWorker:
+    """The sync worker of `[intake]`, sending through the terminal's intake client."""
+    from offline_cache.sync import SyncWorker
+
+    intake = config.intake
+    return SyncWorker(
+        outbox,
+        client,
+        terminal_id=config.terminal.id,
+        batch_size=intake.batch_size,
+        heartbeat_s=intake.heartbeat_s,
         health=terminal.health_snapshot,
         on_state=terminal.set_connectivity,
     )

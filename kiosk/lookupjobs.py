@@ -10,10 +10,12 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kiosk.config import KioskConfig
 from kiosk.lookup import LOOKUP_READ_TIMEOUT_S
+
+if TYPE_CHECKING:
+    from offline_cache.client import IntakeClient
 
 log = logging.getLogger("kiosk.terminal")
 
@@ -24,11 +26,11 @@ class LookupJobs:
     def __init__(
         self,
         executor: ThreadPoolExecutor,
-        config: Callable[[], KioskConfig],
+        client: Callable[[], IntakeClient | None],
         answer: Callable[[Mapping[str, Any]], None],
     ) -> None:
         self._executor = executor
-        self._config = config
+        self._client = client
         self._answer = answer
         self._lock = threading.Lock()
         self._future: Future[None] | None = None
@@ -59,20 +61,7 @@ class LookupJobs:
         try:
             from kiosk.lookup import fetch  # requests is imported only when a lookup runs
 
-            config = self._config()
-            intake = config.intake
-            base = config.terminal.state_dir
-            result = fetch(
-                intake.url,
-                kind,
-                holder_id,
-                token_path=None if intake.token_file is None else base / intake.token_file,
-                ca_bundle=None if intake.ca_bundle is None else base / intake.ca_bundle,
-                client_cert=None if intake.client_cert is None else base / intake.client_cert,
-                client_key=None if intake.client_key is None else base / intake.client_key,
-                connect_timeout_s=intake.connect_timeout_s,
-                read_timeout_s=min(intake.read_timeout_s, LOOKUP_READ_TIMEOUT_S),
-            )
+            result = fetch(self._client(), kind, holder_id, read_timeout_s=LOOKUP_READ_TIMEOUT_S)
         except Exception as exc:  # the citizen must hear back, never hang on "loading"
             # The type only: a message could carry the holder's data.
             log.error("lookup %s failed: %s", kind, type(exc).__name__)

@@ -32,6 +32,7 @@ from kiosk.workdays import WorkCalendar
 from offline_cache import Outbox
 
 if TYPE_CHECKING:  # requests costs ~0.1 s at start; only terminals with an intake need it
+    from offline_cache.client import IntakeClient
     from offline_cache.sync import SyncWorker
 
 log = logging.getLogger("kiosk.terminal")
@@ -61,7 +62,7 @@ class Terminal:
         self._lookups = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-lookup")
         self._lookup_jobs = LookupJobs(
             self._lookups,
-            lambda: self.config,
+            lambda: self.intake,
             lambda payload: self._post(Event("intake", "lookup_result", payload)),
         )
         self._print_journal = PrintJournal(outbox)
@@ -74,6 +75,7 @@ class Terminal:
         self._started = False
         self.recovered_prints: list[Any] = []
         self.sync: SyncWorker | None = None  # set by build_terminal when [intake] url is set
+        self.intake: IntakeClient | None = None  # shared by the sync worker and the lookups
         self._health_provider: Callable[[], Mapping[str, Any]] | None = None
         self.guide = VoiceGuide(self.flow, lambda: self.config)
         self._started_at = time.monotonic()
@@ -224,6 +226,8 @@ class Terminal:
         self._lookups.shutdown(wait=False, cancel_futures=True)  # a lookup times out by itself
         if self.sync is not None:
             self.sync.stop()
+        if self.intake is not None:
+            self.intake.close()
         self.outbox.close()
 
     # -- voice guidance (accessibility) -------------------------------------------------------

@@ -1,7 +1,7 @@
 """The sync worker: sends the outbox to the intake API until every transaction is settled.
 
-One background thread, one `requests.Session` (TLS verification on, optional CA bundle and
-client certificate, a bearer token per terminal). Each round claims a batch from the outbox,
+One background thread; the HTTP side (TLS, token, deadlines, caps, no redirects) is the shared
+`offline_cache.client.IntakeClient`. Each round claims a batch from the outbox,
 POSTs it to `/v1/transactions` and settles every item from the per-item results:
 
 - accepted or duplicate -> done (personal data deleted, audit row kept);
@@ -21,7 +21,6 @@ probe that notices the network coming back while the queue is empty.
 from __future__ import annotations
 
 import email.utils
-import json
 import logging
 import random
 import threading
@@ -30,19 +29,24 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import requests
-from urllib3.exceptions import NewConnectionError
-
+from offline_cache.client import (
+    DEGRADED,
+    OFFLINE,
+    ONLINE,
+    USER_AGENT,
+    IntakeClient,
+    IntakeFailure,
+    parse_json,
+    safe_code,
+)
 from offline_cache.errors import OutboxError
 from offline_cache.outbox import Claimed, Outbox, Outcome
 
 log = logging.getLogger("offline_cache.sync")
 
-ONLINE = "online"
-OFFLINE = "offline"
-DEGRADED = "degraded"
+UNKNOWN = "unknown"  # the heartbeat's connectivity before any request has completed
 CONNECTIVITY_STATES = (ONLINE, OFFLINE, DEGRADED)
-USER_AGENT = "kiosk-sync/1"
+__all__ = ["DEGRADED", "OFFLINE", "ONLINE", "UNKNOWN", "USER_AGENT", "SyncWorker"]
 RESULT_ACCEPTED = frozenset({"accepted", "duplicate"})
 
 
@@ -92,14 +96,7 @@ class SyncStats:
     last_success_at: float | None = None
 
 
-class _Failure(Exception):
-    """A whole request failed; carries the connectivity it implies and any Retry-After."""
-
-    def __init__(self, reason: str, state: str, retry_after: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.state = state
-        self.retry_after = retry_after
+_Failure = IntakeFailure  # a whole request failed: its connectivity and any Retry-After
 
 
 class _BadBatch(Exception):
@@ -116,51 +113,58 @@ class SyncWorker:
     def __init__(
         self,
         outbox: Outbox,
-        base_url: str,
+        intake: str | IntakeClient,
         *,
         terminal_id: str,
         token: str | None = None,
         ca_bundle: str | None = None,
         client_cert: str | tuple[str, str] | None = None,
         batch_size: int = 50,
-        connect_timeout_s: float = 5.0,
-        read_timeout_s: float = 30.0,
+        connect_timeout_s: float | None = None,
+        read_timeout_s: float | None = None,
         backoff_base_s: float = 1.0,
         backoff_cap_s: float = 300.0,
         retry_after_cap_s: float = 3600.0,
         heartbeat_s: float | None = 60.0,
         health: Callable[[], Mapping[str, Any]] | None = None,
         on_state: Callable[[str], None] | None = None,
-        max_response_bytes: int = 1024 * 1024,
+        max_response_bytes: int | None = None,
         idle_poll_s: float = 1.0,
         rng: random.Random | None = None,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self.outbox = outbox
-        self.base_url = base_url.rstrip("/")
+        if isinstance(intake, IntakeClient):
+            given = (token, ca_bundle, client_cert, connect_timeout_s, read_timeout_s)
+            if any(v is not None for v in given) or max_response_bytes is not None:
+                raise TypeError("transport options belong to the IntakeClient passed in")
+            self.client = intake
+            self._owns_client = False
+        else:
+            cert, key = client_cert if isinstance(client_cert, tuple) else (client_cert, None)
+            self.client = IntakeClient(
+                intake,
+                token=token,
+                ca_bundle=ca_bundle,
+                client_cert=cert,
+                client_key=key,
+                connect_timeout_s=5.0 if connect_timeout_s is None else connect_timeout_s,
+                read_timeout_s=30.0 if read_timeout_s is None else read_timeout_s,
+                max_response_bytes=max_response_bytes or 1024 * 1024,
+            )
+            self._owns_client = True
+        self.base_url = self.client.base_url
         self.terminal_id = terminal_id
         self.batch_size = batch_size
-        self.timeout = (connect_timeout_s, read_timeout_s)
         self.backoff_base_s = backoff_base_s
         self.backoff_cap_s = backoff_cap_s
         self.retry_after_cap_s = retry_after_cap_s
         self.heartbeat_s = heartbeat_s
-        self.max_response_bytes = max_response_bytes
         self.idle_poll_s = idle_poll_s
         self._health = health
         self._on_state = on_state
         self._rng = rng or random.Random()
-        self.session = requests.Session()
-        # True: the system's roots; a path pins the intake's own CA. Never False. Passed with
-        # each request: requests lets REQUESTS_CA_BUNDLE override a Session's verify
-        # (psf/requests#5209), which would silently unpin the CA.
-        self._verify: str | bool = ca_bundle or True
-        if client_cert is not None:
-            self.session.cert = client_cert
-        self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-        if token:
-            self.session.headers["Authorization"] = f"Bearer {token}"
         self.stats = SyncStats()
         self._state: str | None = None
         self._failures = 0
@@ -195,13 +199,14 @@ class SyncWorker:
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop the thread (an in-flight request finishes or times out) and close the session."""
+        """Stop the thread (an in-flight request finishes or times out); close an own client."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
-        self.session.close()
+        if self._owns_client:
+            self.client.close()
 
     def wake(self) -> None:
         """Something was enqueued: send it now unless backing off."""
@@ -356,7 +361,9 @@ class SyncWorker:
             "terminal_id": self.terminal_id,
             "sent_at": time.time(),
             "uptime_s": round(time.monotonic() - self._started_at, 1),
-            "connectivity": self._state or OFFLINE,
+            # Before any request completed nothing is known; "offline" would be false the moment
+            # this heartbeat arrives.
+            "connectivity": self._state or UNKNOWN,
             "queue": {
                 "depth": counts["queued"] + counts["sending"],
                 "oldest_queued_age_s": None if oldest is None else round(oldest, 1),
@@ -377,66 +384,20 @@ class SyncWorker:
     # -- HTTP --
     def _post(self, path: str, body: Mapping[str, Any]) -> Any:
         """POST JSON; the parsed answer of a 2xx, else _Failure (retry) or _BadBatch."""
-        data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         self.stats.requests += 1
-        try:
-            response = self.session.post(
-                self.base_url + path,
-                data=data,
-                headers={"Content-Type": "application/json"},
-                timeout=self.timeout,
-                verify=self._verify,
-                stream=True,
-            )
-        except requests.exceptions.ConnectTimeout:
-            raise _Failure("connect_timeout", OFFLINE) from None
-        except requests.exceptions.SSLError:
-            raise _Failure("tls_error", DEGRADED) from None
-        except requests.exceptions.ConnectionError as exc:
-            reason = exc.args[0] if exc.args else None
-            if isinstance(getattr(reason, "reason", None), NewConnectionError):
-                raise _Failure("unreachable", OFFLINE) from None
-            raise _Failure("connection_reset", DEGRADED) from None
-        except requests.exceptions.Timeout:
-            raise _Failure("read_timeout", DEGRADED) from None
-        except requests.exceptions.RequestException as exc:
-            raise _Failure(f"request_error:{type(exc).__name__}", DEGRADED) from None
-        with response:
-            try:
-                raw = self._read_capped(response)
-            except requests.exceptions.RequestException:
-                raise _Failure("read_failed", DEGRADED) from None
-            status = response.status_code
-            if 200 <= status < 300:
-                if not raw:
-                    return None
-                try:
-                    return json.loads(raw)
-                except ValueError:
-                    raise _Failure("malformed_response", DEGRADED) from None
-            code = _error_code(raw)
-            reason = f"http_{status}" + (f":{code}" if code else "")
-            if status in (429, 503) or status >= 500 or status == 408:
-                after = parse_retry_after(response.headers.get("Retry-After"))
-                raise _Failure(reason, DEGRADED, after)
-            if status in (400, 413, 422):
-                raise _BadBatch(reason)
-            # 401/403 (credentials), 404/405 (wrong URL): the terminal's setup, not the data.
-            raise _Failure(reason, DEGRADED)
-
-    def _read_capped(self, response: requests.Response) -> bytes:
-        """The body, or _Failure when it is larger than max_response_bytes (a 10 MB answer)."""
-        chunks = []
-        size = 0
-        deadline = time.monotonic() + self.timeout[1]
-        for chunk in response.iter_content(64 * 1024):
-            size += len(chunk)
-            if size > self.max_response_bytes:
-                raise _Failure("response_too_large", DEGRADED)
-            if time.monotonic() > deadline:
-                raise _Failure("response_too_slow", DEGRADED)
-            chunks.append(chunk)
-        return b"".join(chunks)
+        reply = self.client.post_json(path, body)
+        status = reply.status
+        if 200 <= status < 300:
+            return reply.json() if reply.body else None
+        code = _error_code(reply.body)
+        reason = f"http_{status}" + (f":{code}" if code else "")
+        if status in (429, 503) or status >= 500 or status == 408:
+            after = parse_retry_after(reply.headers.get("Retry-After"))
+            raise _Failure(reason, DEGRADED, after)
+        if status in (400, 413, 422):
+            raise _BadBatch(reason)
+        # 401/403 (credentials), 404/405 (wrong URL): the terminal's setup, not the data.
+        raise _Failure(reason, DEGRADED)
 
     # -- state --
     def _fail(self, failure: _Failure) -> float:
@@ -475,28 +436,22 @@ class SyncWorker:
                 log.exception("sync: connectivity callback failed")
 
 
-_REASON_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-")
-
-
 def _safe_reason(value: Any) -> str:
     """The server's rejection reason if it is a short code; it is logged and stored in plain.
 
     The contract says reasons never echo personal data; a server that breaks it must not get
     a citizen's name into our logs, so anything but a short ASCII code becomes "rejected".
     """
-    if isinstance(value, str) and 0 < len(value) <= 64 and set(value) <= _REASON_CHARS:
-        return value
-    return "rejected"
+    return safe_code(value, "rejected") or "rejected"
 
 
 def _error_code(raw: bytes) -> str | None:
-    """The `error.code` of an error-model body, if it has one (short, never echoed data)."""
+    """The `error.code` of an error-model body if it is a short code (no control characters:
+    it goes to the journal, `last_error` and `kiosk queue list`)."""
     try:
-        value = json.loads(raw)
-    except ValueError:
+        value = parse_json(raw)
+    except IntakeFailure:
         return None
     if isinstance(value, dict) and isinstance(value.get("error"), dict):
-        code = value["error"].get("code")
-        if isinstance(code, str) and code.isascii() and len(code) <= 64:
-            return code
+        return safe_code(value["error"].get("code"))
     return None
