@@ -52,6 +52,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         dest="bundle_version",
         help="bundle version (default: the directory's previous version + 1, or 1)",
     )
+    sign.add_argument(
+        "--audience",
+        default="default/production",
+        metavar="FLEET/STAGE",
+        help="the terminals it is for, e.g. district-a/production (default: default/production)",
+    )
+    sign.add_argument(
+        "--valid-days", type=int, default=90, metavar="N", help="expires N days after signing"
+    )
     sign.add_argument("dir", metavar="DIR", help="the directory to sign")
     sign.set_defaults(func=cmd_sign)
 
@@ -118,13 +127,19 @@ def cmd_sign(args: argparse.Namespace) -> int:
         print(f"{args.key}: cannot use as signing key: {type(exc).__name__}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        manifest = sign_bundle(directory, key, version=args.bundle_version)
+        manifest = sign_bundle(
+            directory,
+            key,
+            version=args.bundle_version,
+            audience=args.audience,
+            valid_days=args.valid_days,
+        )
     except ValueError as exc:
         print(f"cannot sign: {exc}", file=sys.stderr)
         return EXIT_USAGE
     print(
         f"signed {directory}: version {manifest.version}, {len(manifest.files)} files, "
-        f"key {manifest.key_id}"
+        f"key {manifest.key_id}, for {manifest.audience} until {manifest.expires_at}"
     )
     return EXIT_OK
 
