@@ -285,6 +285,10 @@ def _read_dir(
             continue
         if len(out) >= lim.max_files:
             raise BundleRefused("invalid", f"more than {lim.max_files} files")
+        if st.st_size > lim.max_file_bytes:
+            raise BundleRefused(
+                "invalid", f"{rel}: {st.st_size} bytes, over the cap of {lim.max_file_bytes}"
+            )
         if total[0] + st.st_size > lim.max_total_bytes:
             raise BundleRefused("invalid", f"more than {lim.max_total_bytes} bytes in all")
         data = _read_file(dfd, name, rel, lim.max_file_bytes)

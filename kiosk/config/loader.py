@@ -147,7 +147,7 @@ def terminal_file_problems(path: Path) -> list[ConfigProblem]:
             loc = (*here, key)
             if any(loc[: len(a)] == a for a in TERMINAL_FILE_KEYS):
                 continue
-            if isinstance(value, dict) and any(a[: len(loc)] == loc for a in TERMINAL_FILE_KEYS):
+            if isinstance(value, dict) and value:
                 walk(value, loc)
                 continue
             reason = (
