@@ -179,7 +179,7 @@ class FleetConfig:
         """Copy the fleet directory, verify the copy and validate it; BundleRefused if bad.
 
         Every refusal is recorded (maintenance mode and the heartbeat show it); an unexpected
-        file-system error is a refusal too, never an exception that reaches the caller.
+        file-system error becomes a refusal too (BundleRefused), never an OSError.
         """
         try:
             return self._check()
@@ -187,11 +187,11 @@ class FleetConfig:
             self._refused(refusal)
             raise
         except OSError as exc:
-            refusal = BundleRefused(
+            failed = BundleRefused(
                 "invalid", f"{self.conf_dir}: {exc.strerror or type(exc).__name__}"
             )
-            self._refused(refusal)
-            raise refusal from None
+            self._refused(failed)
+            raise failed from None
 
     def _check(self) -> Candidate:
         if not self.conf_dir.is_dir() or self.conf_dir.is_symlink():
@@ -398,7 +398,9 @@ class FleetConfig:
         )
         if manifest.digest != applied.get("digest"):
             raise BundleRefused("tampered", "the manifest is not the one recorded as applied")
-        floor = self.floor()
+        # Not `floor()`: a kept copy checked but never applied must not lock out the last good.
+        with self._lock:
+            floor = max(self._state.highest_version, _min_version(self.trust_path))
         if manifest.version < floor:
             raise BundleRefused(
                 "rollback",
