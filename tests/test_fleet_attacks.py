@@ -414,3 +414,23 @@ def test_read_tree_skips_dotfiles_and_reads_plain_files(tmp_path: Path) -> None:
     (d / ".~tmp~").mkdir()
     (d / ".~tmp~" / "zero").symlink_to("/dev/zero")  # never looked at
     assert read_tree(d) == {"a.toml": b"a", "services/b.toml": b"b"}
+
+
+def test_sign_and_verify_commands_carry_audience_and_expiry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kiosk.cli import main
+
+    key, pub = make_key(tmp_path / "keys", "op")
+    conf = write_bundle(tmp_path / "conf.d", tmp_path / "state")
+    args = ["config", "sign", "--key", str(key), "--audience", "district-a/lab", str(conf)]
+    assert main([*args, "--valid-days", "30"]) == 0
+    manifest = json.loads((conf / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["audience"] == "district-a/lab"
+    issued = datetime.fromisoformat(manifest["issued_at"].replace("Z", "+00:00"))
+    expires = datetime.fromisoformat(manifest["expires_at"].replace("Z", "+00:00"))
+    assert expires - issued == timedelta(days=30)
+    verify = ["config", "verify", "--trust", str(pub), str(conf)]
+    assert main([*verify[:-1], "--audience", "district-a/production", str(conf)]) == 2
+    assert "REFUSED (audience)" in capsys.readouterr().err
+    assert main([*verify[:-1], "--audience", "district-a/lab", str(conf)]) == 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="N",
         help="refuse versions older than N, as a terminal that applied N would",
     )
+    verify.add_argument(
+        "--audience",
+        metavar="FLEET/STAGE",
+        help="refuse a bundle signed for other terminals (default: any audience)",
+    )
     verify.add_argument("dir", metavar="DIR", help="the directory to check")
     verify.set_defaults(func=cmd_verify)
 
@@ -148,7 +154,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
     """Check the signature against the trusted keys, every file's hash, the version and the
     schema, exactly as a terminal in the production profile would before applying it."""
     from kiosk.config import ConfigError, load_config
-    from kiosk.config.bundle import TRUST_DIR, BundleRefused, load_trust, verify_bundle
+    from kiosk.config.bundle import (
+        TRUST_DIR,
+        BundleRefused,
+        load_revoked,
+        load_trust,
+        verify_bundle,
+    )
     from kiosk.config.holidays import load_calendar
 
     directory = Path(args.dir)
@@ -156,9 +168,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(f"{directory}: not a directory", file=sys.stderr)
         return EXIT_USAGE
     trust_path = Path(args.trust) if args.trust else TRUST_DIR
-    trust = load_trust(trust_path)
     try:
-        manifest = verify_bundle(directory, trust, applied_version=args.applied_version)
+        trust = load_trust(trust_path)
+        manifest = verify_bundle(
+            directory,
+            trust,
+            applied_version=args.applied_version,
+            audience=args.audience,
+            now=time.time(),
+            revoked=load_revoked(trust_path),
+        )
         try:
             config = load_config([directory])
             load_calendar([directory])
@@ -168,7 +187,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(f"REFUSED ({refusal.code}): {refusal.reason}", file=sys.stderr)
         return EXIT_REFUSED
     print(
-        f"OK: version {manifest.version} issued {manifest.issued_at}, signed by "
+        f"OK: version {manifest.version} issued {manifest.issued_at} for {manifest.audience}, "
+        f"expires {manifest.expires_at}, signed by "
         f"{manifest.key_id}, {len(manifest.files)} files, {len(config.services)} services"
     )
     return EXIT_OK

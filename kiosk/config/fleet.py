@@ -381,7 +381,11 @@ class FleetConfig:
         return good
 
     def _reverify(self, good: Path, applied: dict[str, Any]) -> None:
-        if good.parent != self._bundles or good.is_symlink() or not good.is_dir():
+        if (
+            good.is_symlink()
+            or good.parent.resolve() != self._bundles.resolve()
+            or not good.is_dir()
+        ):
             raise BundleRefused("invalid", f"{good} is not a kept bundle under {self._bundles}")
         if not applied.get("signed"):
             if self.profile == "development" and self.accept_unsigned:
