@@ -120,9 +120,14 @@ def cmd_config_validate(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     from kiosk.config import ConfigError
     from kiosk.config.holidays import calendar_layers, load_calendar
+    from kiosk.config.loader import terminal_file_problems
 
     try:  # the holiday files, through the terminal's own code (every layer counts here)
         load_calendar(calendar_layers(config.sources, development=True))
+        own = [p for p in overlays if p.is_file() and p.name == "terminal.toml"]
+        problems = [problem for p in own for problem in terminal_file_problems(p)]
+        if problems:
+            raise ConfigError(problems)
     except ConfigError as exc:
         print("Configuration refused:", file=sys.stderr)
         print(str(exc), file=sys.stderr)

@@ -434,3 +434,26 @@ def test_sign_and_verify_commands_carry_audience_and_expiry(
     assert main([*verify[:-1], "--audience", "district-a/production", str(conf)]) == 2
     assert "REFUSED (audience)" in capsys.readouterr().err
     assert main([*verify[:-1], "--audience", "district-a/lab", str(conf)]) == 0
+
+
+def test_validate_applies_the_terminal_file_whitelist(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kiosk.cli import main
+
+    own = tmp_path / "terminal.toml"
+    own.write_text('[terminal]\nid = "KIOSK-3F-12"\n', encoding="utf-8")
+    assert main(["config", "validate", str(own)]) == 0
+    own.write_text(
+        '[terminal]\nid = "KIOSK-3F-12"\n[metrics]\nhost = "0.0.0.0"\n', encoding="utf-8"
+    )
+    assert main(["config", "validate", str(own)]) == 2
+    assert f"{own}: metrics.host: not allowed" in capsys.readouterr().err
+
+
+def test_staging_left_by_a_killed_check_is_removed(running: Running) -> None:
+    stale = running.state / "fleet" / "bundles" / ".staging-1-2-3"
+    stale.mkdir()
+    (stale / "10-terminal.toml").write_text("x", encoding="utf-8")
+    running.new_fleet()
+    assert not stale.exists()

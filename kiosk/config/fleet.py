@@ -120,6 +120,8 @@ class FleetConfig:
         self._state_path = self._root / "state.json"
         self._lock = threading.Lock()
         self._bundles.mkdir(parents=True, exist_ok=True)
+        for stale in self._bundles.glob(".staging-*"):  # left by a process killed mid-check
+            shutil.rmtree(stale, ignore_errors=True)
         self._state = self._load_state()
 
     # -- record ----------------------------------------------------------------------------------
