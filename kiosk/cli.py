@@ -42,13 +42,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     fleet = None
     if args.config_dir or args.sim:
         config = _load(_overlays(args))
+        if config is not None and args.development:
+            from kiosk.operations import with_development
+
+            config = with_development(config)
+        if config is not None and not config.development:
+            print(
+                "Configuration refused: --sim and --config-dir need the development profile "
+                "(add --development)",
+                file=sys.stderr,
+            )
+            config = None
     else:
         # A real terminal: the last good signed fleet bundle plus the terminal's own file.
         from kiosk.config import ConfigError
         from kiosk.operations import load_startup_config
 
         try:
-            config, fleet = load_startup_config()
+            config, fleet = load_startup_config(development=args.development)
         except ConfigError as exc:
             print("Configuration refused:", file=sys.stderr)
             print(str(exc), file=sys.stderr)
@@ -107,6 +118,20 @@ def cmd_config_validate(args: argparse.Namespace) -> int:
     config = _load(overlays)
     if config is None:
         return EXIT_CONFIG
+    from kiosk.config import ConfigError
+    from kiosk.config.holidays import calendar_layers, load_calendar
+    from kiosk.config.loader import terminal_file_problems
+
+    try:  # the holiday files, through the terminal's own code (every layer counts here)
+        load_calendar(calendar_layers(config.sources, development=True))
+        own = [p for p in overlays if p.is_file() and p.name == "terminal.toml"]
+        problems = [problem for p in own for problem in terminal_file_problems(p)]
+        if problems:
+            raise ConfigError(problems)
+    except ConfigError as exc:
+        print("Configuration refused:", file=sys.stderr)
+        print(str(exc), file=sys.stderr)
+        return EXIT_CONFIG
     print(
         f"OK: terminal {config.terminal.id}, {len(config.services)} services in "
         f"{len(config.departments)} departments, from {len(config.sources)} files"
@@ -125,6 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the kiosk", description=cmd_run.__doc__)
     run.add_argument("--sim", action="store_true", help="use the simulated devices")
+    run.add_argument(
+        "--development",
+        action="store_true",
+        help="the development profile: needed for --sim, --config-dir and unsigned bundles",
+    )
     run.add_argument(
         "--config-dir",
         action="append",

@@ -59,7 +59,9 @@ def build_terminal(
     if calendar is None:
         from kiosk.config.holidays import calendar_layers, load_calendar
 
-        calendar = load_calendar(calendar_layers(config.sources))
+        calendar = load_calendar(
+            calendar_layers(config.sources, development=config.terminal.profile == "development")
+        )
     terminal = Terminal(config, outbox=outbox, devices=devices, clock=clock, calendar=calendar)
     holder.append(terminal)
     terminal.attach_voice(make_voice(config))

@@ -5,7 +5,9 @@ thread start and stop with it, and one tick hook on the owner's thread drives th
 timers, applies a checked config bundle when idle and records device status changes.
 
 `load_startup_config` chooses the config a terminal starts with: the fleet directory if its
-bundle checks, else the last good bundle, with the terminal's own file on top.
+bundle checks, else the last good bundle (verified again), with the terminal's own file on top.
+That file may set only identity and device keys (`TERMINAL_FILE_KEYS`); the production profile
+is the default and refuses simulated devices; development must be asked for explicitly.
 """
 
 from __future__ import annotations
@@ -19,7 +21,12 @@ from typing import Any
 from kiosk import logring
 from kiosk.config import KioskConfig, load_config
 from kiosk.config.fleet import ConfigWatcher, FleetConfig, IdleApplier
-from kiosk.config.loader import ETC_DIR
+from kiosk.config.loader import (
+    ETC_DIR,
+    ConfigError,
+    simulator_problems,
+    terminal_file_problems,
+)
 from kiosk.health import Health
 from kiosk.maintenance import (
     Maintenance,
@@ -31,32 +38,69 @@ from kiosk.maintenance import (
 from kiosk.maintenance_metrics import PaperCollector
 from kiosk.metrics import FlowMetrics, MetricsServer, TerminalCollector, build_registry
 
-__all__ = ["Operations", "load_startup_config"]
+__all__ = ["Operations", "load_startup_config", "with_development"]
 
 log = logging.getLogger("kiosk.operations")
 
 _OBSERVE_EVERY_S = 1.0
 
 
+def with_development(config: KioskConfig) -> KioskConfig:
+    """`config` in the development profile (the explicit switch: `kiosk run --development`)."""
+    terminal = config.terminal.model_copy(update={"profile": "development"})
+    return config.model_copy(update={"terminal": terminal})
+
+
+def _under_etc(path: Path, etc_dir: Path) -> Path:
+    # The fleet and trust directories live beside terminal.toml (the file cannot move them).
+    try:
+        return etc_dir / path.relative_to(ETC_DIR)
+    except ValueError:
+        return path
+
+
 def load_startup_config(
-    etc_dir: Path = ETC_DIR, state_dir: Path | None = None
+    etc_dir: Path = ETC_DIR, state_dir: Path | None = None, *, development: bool = False
 ) -> tuple[KioskConfig, FleetConfig]:
-    """The config to start with (ConfigError if even the base is broken), and the fleet."""
-    own = [etc_dir / "terminal.toml"] if (etc_dir / "terminal.toml").is_file() else []
+    """The config to start with, and the fleet; ConfigError if even the base is unusable.
+
+    ConfigError too for a terminal file that sets keys outside `TERMINAL_FILE_KEYS` and, in the
+    production profile, for simulated devices. A refused fleet bundle is not an error: it is
+    recorded and the last good one (or the base) runs.
+    """
+    own_file = etc_dir / "terminal.toml"
+    own = [own_file] if own_file.is_file() else []
+    if own:
+        problems = terminal_file_problems(own_file)
+        if problems:
+            raise ConfigError(problems)
     base = load_config(own)
+    if development:
+        base = with_development(base)
     fleet = FleetConfig(
         state_dir or base.terminal.state_dir,
-        base.fleet.conf_dir,
-        trust=base.fleet.trust_dir,
+        _under_etc(base.fleet.conf_dir, etc_dir),
+        trust=_under_etc(base.fleet.trust_dir, etc_dir),
         profile=base.terminal.profile,
         accept_unsigned_in_development=base.fleet.accept_unsigned_in_development,
         extra_layers=own,
+        audience=base.fleet.audience,
+        max_version_step=base.fleet.max_version_step,
     )
     layer = fleet.startup_layer()
     if layer is None:
         log.warning("config: no usable fleet bundle; running on shipped defaults + own file")
-        return base, fleet
-    return load_config([layer, *own]), fleet
+        config = base
+    else:
+        config = load_config([layer, *own])
+        if config.terminal.profile != base.terminal.profile:
+            # The profile is the terminal's decision, never the bundle's.
+            terminal = config.terminal.model_copy(update={"profile": base.terminal.profile})
+            config = config.model_copy(update={"terminal": terminal})
+    problems = simulator_problems(config)
+    if problems:
+        raise ConfigError(problems)
+    return config, fleet
 
 
 class Operations:
@@ -129,11 +173,17 @@ class Operations:
         self._next_observe = 0.0
         terminal.add_tick_hook(self.tick)
 
+    @property
+    def development(self) -> bool:
+        """True in the development profile (the UI shows a banner while it is)."""
+        return bool(self.terminal.config.development)
+
     def config_status(self) -> dict[str, Any]:
-        """Applied bundle, last refusal, pending version and restart needs."""
+        """Applied bundle, last refusal, pending version, restart needs and the profile."""
         status: dict[str, Any] = (
             self.fleet.status() if self.fleet is not None else {"version": None, "signed": None}
         )
+        status["development"] = self.development
         pending = self.watcher.pending if self.watcher is not None else None
         status["pending_version"] = pending.version if pending is not None else None
         status["restart_needed"] = list(self.applier.restart_needed) if self.applier else []

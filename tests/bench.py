@@ -48,7 +48,7 @@ def cold_start(runs: int) -> list[float]:
         for attempt in range(runs + 1):
             start = time.perf_counter()
             proc = subprocess.Popen(
-                [KIOSK, "run", "--sim", "--windowed", "--state-dir", state],
+                [KIOSK, "run", "--development", "--sim", "--windowed", "--state-dir", state],
                 env=qt_env(KIOSK_EXIT_AFTER_FIRST_FRAME="1"),
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
@@ -74,7 +74,16 @@ def tour(runs: int) -> tuple[list[float], list[float]]:
         with tempfile.TemporaryDirectory() as tmp:
             metrics = Path(tmp) / "metrics.json"
             subprocess.run(
-                [KIOSK, "run", "--sim", "--state-dir", tmp, "--screenshot-tour", tmp],
+                [
+                    KIOSK,
+                    "run",
+                    "--development",
+                    "--sim",
+                    "--state-dir",
+                    tmp,
+                    "--screenshot-tour",
+                    tmp,
+                ],
                 env=qt_env(KIOSK_TOUR_METRICS=str(metrics)),
                 check=True,
                 stdout=subprocess.DEVNULL,

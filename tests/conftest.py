@@ -45,6 +45,7 @@ def overlay_dir(tmp_path: Path) -> Path:
         tmp_path / "conf.d",
         f"""
 [terminal]
+profile = "development"
 state_dir = "{tmp_path / "state"}"
 
 [timeouts]

@@ -417,18 +417,23 @@ def test_operations_start_watch_apply_and_export(
 
     etc = tmp_path / "etc"
     conf = write_bundle(etc / "conf.d", tmp_path / "state")
+    # Operational keys come from the signed bundle; terminal.toml holds identity and devices.
+    (conf / "30-ops.toml").write_text("[fleet]\npoll_s = 1\n[metrics]\nport = 0\n")
     sign(conf, keys["operator"])
+    shutil.copytree(keys["trust"], etc / "trust")
     (etc / "terminal.toml").write_text(
         f"""
 [terminal]
 profile = "production"
 state_dir = "{tmp_path / "state"}"
-[fleet]
-conf_dir = "{conf}"
-trust_dir = "{keys["trust"]}"
-poll_s = 1
-[metrics]
-port = 0
+[devices.idcard]
+backend = "sam"
+[devices.receipt]
+backend = "escpos"
+[devices.licence]
+backend = "escpos"
+[devices.camera]
+backend = "opencv"
 """,
         encoding="utf-8",
     )

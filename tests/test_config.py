@@ -59,7 +59,7 @@ def lines_of(*overlays: Path) -> list[str]:
 def test_shipped_defaults_validate_alone() -> None:
     config = load_config([])
     assert config.terminal.id == "KIOSK-DEV-001"
-    assert config.terminal.profile == "development"
+    assert config.terminal.profile == "production"
     assert config.terminal.state_dir == Path("/var/lib/kiosk")
     assert config.outbox_path() == Path("/var/lib/kiosk/outbox.sqlite3")
     assert config.outbox_key_path() == Path("/var/lib/kiosk/outbox.key")

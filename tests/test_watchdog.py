@@ -409,7 +409,7 @@ def test_kiosk_run_notifies_systemd_and_exits_cleanly_on_sigterm(
     with log.open("w") as out:
         proc = subprocess.Popen(
             [
-                *(sys.executable, "-m", "kiosk.cli", "run", "--sim", "--windowed"),
+                *(sys.executable, "-m", "kiosk.cli", "run", "--development", "--sim", "--windowed"),
                 *("--config-dir", str(overlay), "--state-dir", str(tmp_path / "state")),
             ],
             cwd=tmp_path,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         dest="bundle_version",
         help="bundle version (default: the directory's previous version + 1, or 1)",
     )
+    sign.add_argument(
+        "--audience",
+        default="default/production",
+        metavar="FLEET/STAGE",
+        help="the terminals it is for, e.g. district-a/production (default: default/production)",
+    )
+    sign.add_argument(
+        "--valid-days", type=int, default=90, metavar="N", help="expires N days after signing"
+    )
     sign.add_argument("dir", metavar="DIR", help="the directory to sign")
     sign.set_defaults(func=cmd_sign)
 
@@ -69,6 +79,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=int,
         metavar="N",
         help="refuse versions older than N, as a terminal that applied N would",
+    )
+    verify.add_argument(
+        "--audience",
+        metavar="FLEET/STAGE",
+        help="refuse a bundle signed for other terminals (default: any audience)",
     )
     verify.add_argument("dir", metavar="DIR", help="the directory to check")
     verify.set_defaults(func=cmd_verify)
@@ -118,13 +133,19 @@ def cmd_sign(args: argparse.Namespace) -> int:
         print(f"{args.key}: cannot use as signing key: {type(exc).__name__}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        manifest = sign_bundle(directory, key, version=args.bundle_version)
+        manifest = sign_bundle(
+            directory,
+            key,
+            version=args.bundle_version,
+            audience=args.audience,
+            valid_days=args.valid_days,
+        )
     except ValueError as exc:
         print(f"cannot sign: {exc}", file=sys.stderr)
         return EXIT_USAGE
     print(
         f"signed {directory}: version {manifest.version}, {len(manifest.files)} files, "
-        f"key {manifest.key_id}"
+        f"key {manifest.key_id}, for {manifest.audience} until {manifest.expires_at}"
     )
     return EXIT_OK
 
@@ -133,7 +154,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
     """Check the signature against the trusted keys, every file's hash, the version and the
     schema, exactly as a terminal in the production profile would before applying it."""
     from kiosk.config import ConfigError, load_config
-    from kiosk.config.bundle import TRUST_DIR, BundleRefused, load_trust, verify_bundle
+    from kiosk.config.bundle import (
+        TRUST_DIR,
+        BundleRefused,
+        load_revoked,
+        load_trust,
+        verify_bundle,
+    )
     from kiosk.config.holidays import load_calendar
 
     directory = Path(args.dir)
@@ -141,9 +168,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(f"{directory}: not a directory", file=sys.stderr)
         return EXIT_USAGE
     trust_path = Path(args.trust) if args.trust else TRUST_DIR
-    trust = load_trust(trust_path)
     try:
-        manifest = verify_bundle(directory, trust, applied_version=args.applied_version)
+        trust = load_trust(trust_path)
+        manifest = verify_bundle(
+            directory,
+            trust,
+            applied_version=args.applied_version,
+            audience=args.audience,
+            now=time.time(),
+            revoked=load_revoked(trust_path),
+        )
         try:
             config = load_config([directory])
             load_calendar([directory])
@@ -153,7 +187,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(f"REFUSED ({refusal.code}): {refusal.reason}", file=sys.stderr)
         return EXIT_REFUSED
     print(
-        f"OK: version {manifest.version} issued {manifest.issued_at}, signed by "
+        f"OK: version {manifest.version} issued {manifest.issued_at} for {manifest.audience}, "
+        f"expires {manifest.expires_at}, signed by "
         f"{manifest.key_id}, {len(manifest.files)} files, {len(config.services)} services"
     )
     return EXIT_OK

@@ -1,11 +1,21 @@
 """Fleet config pushed as signed bundles: check, keep the last good one, apply when idle.
 
-`FleetConfig` checks the fleet directory: it copies it into the state directory first and
-checks the copy, so what is applied is exactly what was verified (the operator's tool may still
-be writing). A valid bundle becomes a `Candidate`; a refused one is recorded (maintenance mode
+`FleetConfig` checks the fleet directory: it reads it with `read_tree` (plain files only, within
+size and count caps, nothing followed) into the state directory first and checks the copy, so
+what is applied is exactly what was verified (the operator's tool may still be writing). A
+directory that cannot be read the safe way is refused like a bad signature; nothing of it stays
+behind. A valid bundle becomes a `Candidate`; a refused one is recorded (maintenance mode
 and the heartbeat show the last refusal) and the running config stays. Every accepted bundle
 stays on disk under ``state_dir/fleet/bundles/`` until two newer ones exist, so the last good
-config survives a restart with a broken push (`FleetConfig.startup_layer`).
+config survives a restart with a broken push (`FleetConfig.startup_layer`); that copy is
+verified again (signature, digest, audience, version floor) at every start.
+
+The rollback record (`highest_version`) lives in ``state.json``, which the kiosk user can write.
+It is therefore never trusted alone: the floor is the highest of that record, the signed
+version of every verified bundle kept under ``fleet/bundles/`` and the optional
+``min_version`` file in the (root-owned) trust directory. Someone with the kiosk user's rights
+who deletes both the record and the kept bundles can still go back to an older signed bundle of
+the same audience that has not expired; ``min_version`` is what stops that.
 
 `ConfigWatcher` polls the directory on its own thread (rsync, Ansible, Salt and USB copies all
 look the same to a poll; inotify misses nothing but adds a dependency and NFS gaps) and hands a
@@ -31,15 +41,20 @@ from kiosk.config.bundle import (
     MANIFEST,
     SIGNATURE,
     BundleRefused,
+    Limits,
     Manifest,
-    bundle_files,
+    hash_files,
+    load_revoked,
     load_trust,
+    read_manifest,
+    read_tree,
     unsigned_manifest,
     verify_bundle,
 )
 from kiosk.config.holidays import load_calendar
 from kiosk.config.loader import ConfigError, load_config
 from kiosk.config.schema import KioskConfig
+from kiosk.fsutil import atomic_write
 from kiosk.workdays import WorkCalendar
 
 __all__ = ["Candidate", "ConfigWatcher", "FleetConfig", "IdleApplier"]
@@ -48,6 +63,7 @@ log = logging.getLogger("kiosk.config.fleet")
 
 _KEEP_BUNDLES = 3
 _MAX_PROBLEMS_SHOWN = 5
+MIN_VERSION = "min_version"  # in the trust directory: the lowest version this terminal applies
 
 
 @dataclass(frozen=True)
@@ -86,18 +102,26 @@ class FleetConfig:
         accept_unsigned_in_development: bool = True,
         extra_layers: Sequence[Path] = (),
         wall_clock: Callable[[], float] = time.time,
+        audience: str | None = "default/production",
+        max_version_step: int | None = 100,
+        limits: Limits | None = None,
     ) -> None:
         self.conf_dir = Path(conf_dir)
         self.trust_path = Path(trust)
         self.profile = profile
         self.accept_unsigned = accept_unsigned_in_development
         self.extra_layers = [Path(p) for p in extra_layers]
+        self.audience = audience
+        self.max_version_step = max_version_step
+        self.limits = limits or Limits()
         self._wall = wall_clock
         self._root = Path(state_dir) / "fleet"
         self._bundles = self._root / "bundles"
         self._state_path = self._root / "state.json"
         self._lock = threading.Lock()
         self._bundles.mkdir(parents=True, exist_ok=True)
+        for stale in self._bundles.glob(".staging-*"):  # left by a process killed mid-check
+            shutil.rmtree(stale, ignore_errors=True)
         self._state = self._load_state()
 
     # -- record ----------------------------------------------------------------------------------
@@ -123,12 +147,7 @@ class FleetConfig:
             "last_refusal": self._state.last_refusal,
             "history": self._state.history,
         }
-        tmp = self._state_path.with_suffix(".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(body, fh, indent=2, sort_keys=True)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self._state_path)
+        atomic_write(self._state_path, json.dumps(body, indent=2, sort_keys=True))
 
     @property
     def applied(self) -> dict[str, Any] | None:
@@ -159,40 +178,56 @@ class FleetConfig:
 
     # -- checking --------------------------------------------------------------------------------
     def check(self) -> Candidate:
-        """Copy the fleet directory, verify the copy and validate it; BundleRefused if bad."""
+        """Copy the fleet directory, verify the copy and validate it; BundleRefused if bad.
+
+        Every refusal is recorded (maintenance mode and the heartbeat show it); an unexpected
+        file-system error becomes a refusal too (BundleRefused), never an OSError.
+        """
         try:
             return self._check()
         except BundleRefused as refusal:
             self._refused(refusal)
             raise
+        except OSError as exc:
+            failed = BundleRefused(
+                "invalid", f"{self.conf_dir}: {exc.strerror or type(exc).__name__}"
+            )
+            self._refused(failed)
+            raise failed from None
 
     def _check(self) -> Candidate:
-        if not self.conf_dir.is_dir():
+        if not self.conf_dir.is_dir() or self.conf_dir.is_symlink():
             raise BundleRefused("invalid", f"{self.conf_dir} is not a directory")
-        staged = self._stage()
-        try:
-            candidate = self._verify(staged)
-        except BaseException:
-            shutil.rmtree(staged, ignore_errors=True)
-            raise
-        return candidate
-
-    def _stage(self) -> Path:
-        name = f".staging-{os.getpid()}-{threading.get_ident()}-{time.monotonic_ns()}"
-        staged = self._bundles / name
-        shutil.copytree(
-            self.conf_dir,
-            staged,
-            ignore=lambda _d, names: [n for n in names if n.startswith(".")],
-            symlinks=False,
+        tree = read_tree(self.conf_dir, self.limits)  # refuses before anything is written
+        staged = self._bundles / (
+            f".staging-{os.getpid()}-{threading.get_ident()}-{time.monotonic_ns()}"
         )
-        return staged
+        try:
+            _write_tree(staged, tree)
+            del tree
+            return self._verify(staged)
+        finally:
+            shutil.rmtree(staged, ignore_errors=True)  # gone once renamed; removed on refusal
+
+    def floor(self) -> int:
+        """The lowest version that may apply: see the module docstring."""
+        with self._lock:
+            highest = self._state.highest_version
+        highest = max(highest, _min_version(self.trust_path))
+        trust = load_trust(self.trust_path)
+        for kept in self._bundles.glob("v*"):
+            try:
+                m = verify_bundle(kept, trust, revoked=load_revoked(self.trust_path))
+            except (BundleRefused, OSError):
+                continue
+            highest = max(highest, m.version)
+        return highest
 
     def _verify(self, staged: Path) -> Candidate:
         warnings: list[str] = []
         with self._lock:
             applied = self._state.applied
-            highest = self._state.highest_version
+        highest = self.floor()
         try:
             manifest = verify_bundle(
                 staged,
@@ -201,12 +236,17 @@ class FleetConfig:
                 applied_digest=applied.get("digest")
                 if applied and applied.get("version") == highest
                 else None,
+                audience=self.audience,
+                now=self._wall(),
+                revoked=load_revoked(self.trust_path),
+                max_version_step=self.max_version_step,
+                limits=self.limits,
             )
         except BundleRefused as refusal:
             unsigned = refusal.code == "unsigned" and not (staged / MANIFEST).exists()
             if not (unsigned and self.profile == "development" and self.accept_unsigned):
                 raise
-            manifest = unsigned_manifest(staged)
+            manifest = unsigned_manifest(staged, self.limits)
             warnings.append("unsigned bundle accepted (development profile)")
             log.warning(
                 "config: %s is unsigned; accepted because the profile is development", self.conf_dir
@@ -216,19 +256,13 @@ class FleetConfig:
             shutil.rmtree(final)
         # Validate at the final path so the config's sources name files that stay on disk.
         os.replace(staged, final)
-        layers = [final, *self.extra_layers]
         try:
-            config = load_config(layers)
-            calendar = load_calendar(layers)
-        except ConfigError as exc:
+            config, calendar = self._load(final)
+        except BundleRefused as refusal:
             shutil.rmtree(final, ignore_errors=True)
-            shown = [
-                str(p).replace(str(final), str(self.conf_dir))
-                for p in exc.problems[:_MAX_PROBLEMS_SHOWN]
-            ]
-            more = len(exc.problems) - len(shown)
-            reason = "; ".join(shown) + (f" (and {more} more)" if more > 0 else "")
-            raise BundleRefused("schema", reason, version=manifest.version or None) from None
+            raise BundleRefused(
+                refusal.code, refusal.reason, version=manifest.version or None
+            ) from None
         return Candidate(
             config=config,
             calendar=calendar,
@@ -236,6 +270,20 @@ class FleetConfig:
             path=final,
             warnings=tuple(warnings),
         )
+
+    def _load(self, final: Path) -> tuple[KioskConfig, WorkCalendar]:
+        layers = [final, *self.extra_layers]
+        try:
+            # Holidays only from the signed bundle: the terminal's own file is no holiday layer.
+            return load_config(layers), load_calendar([final])
+        except ConfigError as exc:
+            shown = [
+                str(p).replace(str(final), str(self.conf_dir))
+                for p in exc.problems[:_MAX_PROBLEMS_SHOWN]
+            ]
+            more = len(exc.problems) - len(shown)
+            reason = "; ".join(shown) + (f" (and {more} more)" if more > 0 else "")
+            raise BundleRefused("schema", reason) from None
 
     def _refused(self, refusal: BundleRefused) -> None:
         record = {**refusal.to_dict(), "at": self._wall(), "conf_dir": str(self.conf_dir)}
@@ -285,43 +333,119 @@ class FleetConfig:
         if not applied or not (self.conf_dir / MANIFEST).is_file():
             return False
         try:
-            raw = (self.conf_dir / MANIFEST).read_bytes()
-        except OSError:
+            raw = read_manifest(self.conf_dir).raw
+        except BundleRefused:
             return False
         return hashlib.sha256(raw).hexdigest() == applied.get("digest") and _same_files(
-            self.conf_dir, Path(applied["path"])
+            self.conf_dir, Path(applied["path"]), self.limits
         )
 
     def startup_layer(self) -> Path | None:
         """The directory to start from: the fleet dir if it checks, else the last good copy.
 
-        Returns None when neither exists (a fresh terminal runs on the shipped defaults).
+        The last good copy is verified again first (signature, the recorded digest, audience,
+        version floor); one that fails is refused and recorded. Returns None when nothing usable
+        exists (a fresh terminal runs on the shipped defaults).
         """
+        if self.conf_dir.is_dir():
+            try:
+                candidate = self.check()
+            except BundleRefused:
+                pass
+            else:
+                self.commit(candidate)
+                return candidate.path
+        return self.last_good()
+
+    def last_good(self) -> Path | None:
+        """The applied copy under ``fleet/bundles/`` if it verifies again, else None."""
         applied = self.applied
-        if not self.conf_dir.is_dir():  # nothing pushed yet: not a refusal
-            good = Path(applied["path"]) if applied else None
-            return good if good is not None and good.is_dir() else None
-        try:
-            candidate = self.check()
-        except BundleRefused:
-            applied = self.applied
-            good = Path(applied["path"]) if applied else None
-            if good is not None and good.is_dir():
-                log.warning("config: starting from the last good bundle %s", good.name)
-                return good
+        if not applied or not applied.get("path"):
             return None
-        self.commit(candidate)
-        return candidate.path
+        good = Path(applied["path"])
+        try:
+            self._reverify(good, applied)
+        except BundleRefused as refusal:
+            self._refused(
+                BundleRefused(
+                    refusal.code, f"last good copy: {refusal.reason}", version=refusal.version
+                )
+            )
+            log.error("config: the last good bundle %s is refused: %s", good.name, refusal.reason)
+            return None
+        except OSError as exc:
+            self._refused(
+                BundleRefused("invalid", f"last good copy: {exc.strerror or type(exc).__name__}")
+            )
+            return None
+        if self.conf_dir.is_dir():
+            log.warning("config: starting from the last good bundle %s", good.name)
+        return good
 
-
-def _same_files(a: Path, b: Path) -> bool:
-    try:
-        return (
-            bundle_files(a) == bundle_files(b)
-            and (a / SIGNATURE).read_bytes() == (b / SIGNATURE).read_bytes()
+    def _reverify(self, good: Path, applied: dict[str, Any]) -> None:
+        if (
+            good.is_symlink()
+            or good.parent.resolve() != self._bundles.resolve()
+            or not good.is_dir()
+        ):
+            raise BundleRefused("invalid", f"{good} is not a kept bundle under {self._bundles}")
+        if not applied.get("signed"):
+            if self.profile == "development" and self.accept_unsigned:
+                unsigned_manifest(good, self.limits)  # still plain files only
+                return
+            raise BundleRefused("unsigned", "the kept bundle is unsigned (development only)")
+        trust = load_trust(self.trust_path)
+        manifest = verify_bundle(
+            good,
+            trust,
+            audience=self.audience,
+            revoked=load_revoked(self.trust_path),
+            limits=self.limits,
         )
-    except OSError:
+        if manifest.digest != applied.get("digest"):
+            raise BundleRefused("tampered", "the manifest is not the one recorded as applied")
+        # Not `floor()`: a kept copy checked but never applied must not lock out the last good.
+        with self._lock:
+            floor = max(self._state.highest_version, _min_version(self.trust_path))
+        if manifest.version < floor:
+            raise BundleRefused(
+                "rollback",
+                f"version {manifest.version} is older than {floor}",
+                version=manifest.version,
+            )
+
+
+def _write_tree(staged: Path, tree: dict[str, bytes]) -> None:
+    staged.mkdir(mode=0o700)
+    for rel, data in tree.items():
+        target = staged / rel
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        fd = os.open(target, flags, 0o600)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+
+
+def _min_version(trust: Path) -> int:
+    file = (trust if trust.is_dir() else trust.parent) / MIN_VERSION
+    try:
+        return int(file.read_text(encoding="ascii").strip())
+    except FileNotFoundError:
+        return 0
+    except (OSError, ValueError):
+        raise BundleRefused("invalid", f"{file} is not a version number") from None
+
+
+def _same_files(a: Path, b: Path, limits: Limits) -> bool:
+    try:
+        ta, tb = read_tree(a, limits), read_tree(b, limits)
+    except BundleRefused:
         return False
+    return hash_files(ta) == hash_files(tb) and ta.get(SIGNATURE) == tb.get(SIGNATURE)
 
 
 def _fingerprint(directory: Path) -> tuple[tuple[str, int, int], ...]:
@@ -331,7 +455,7 @@ def _fingerprint(directory: Path) -> tuple[tuple[str, int, int], ...]:
         for name in sorted(files):
             path = Path(root) / name
             try:
-                st = path.stat()
+                st = path.lstat()
             except OSError:
                 continue
             out.append((str(path.relative_to(directory)), st.st_size, st.st_mtime_ns))

@@ -24,13 +24,22 @@ _ALLOWED = {"year", "source", "holidays"}
 _ENTRY_ALLOWED = {"name", "days", "makeup_days"}
 
 
-def calendar_layers(sources: Sequence[Path]) -> list[Path]:
-    """The layer directories behind a loaded config's source files, in load order."""
+def calendar_layers(sources: Sequence[Path], *, development: bool = False) -> list[Path]:
+    """The layer directories behind a loaded config's source files, in load order.
+
+    Outside development only signed layers count (a directory holding a ``manifest.json``:
+    the verified bundle copy) besides the shipped defaults, so an unsigned
+    ``/etc/kiosk/holidays/`` beside ``terminal.toml`` never changes the calendar.
+    """
     out: list[Path] = []
+    shipped = shipped_dir()
     for src in sources:
         layer = src.parent.parent if src.parent.name == "services" else src.parent
-        if layer not in out:
-            out.append(layer)
+        if layer in out:
+            continue
+        if not development and layer != shipped and not (layer / "manifest.json").is_file():
+            continue
+        out.append(layer)
     return out
 
 

@@ -45,11 +45,14 @@ from kiosk.config.schema import (
 
 __all__ = [
     "ETC_DIR",
+    "TERMINAL_FILE_KEYS",
     "ConfigError",
     "ConfigProblem",
     "default_overlays",
     "load_config",
     "shipped_dir",
+    "simulator_problems",
+    "terminal_file_problems",
 ]
 
 log = logging.getLogger("kiosk.config")
@@ -109,6 +112,70 @@ def default_overlays() -> list[Path]:
     """Return the fleet directory and the terminal's own file, those that exist."""
     candidates = [ETC_DIR / "conf.d", ETC_DIR / "terminal.toml"]
     return [p for p in candidates if p.exists()]
+
+
+# What the terminal's own (unsigned) file may set: who it is and which devices it drives. Every
+# other key, security ones above all (intake, PINs, reboot command, metrics, trust), comes from
+# the signed fleet bundle.
+TERMINAL_FILE_KEYS: tuple[tuple[str, ...], ...] = (
+    ("terminal", "id"),
+    ("terminal", "centre_name"),
+    ("terminal", "profile"),
+    ("terminal", "state_dir"),
+    ("devices",),
+    ("display",),
+    ("ui", "orientation"),
+    ("fleet", "fleet_id"),
+    ("fleet", "stage"),
+)
+
+
+def terminal_file_problems(path: Path) -> list[ConfigProblem]:
+    """Keys of the terminal's own file outside `TERMINAL_FILE_KEYS`, one problem each.
+
+    A file that cannot be read or parsed gives nothing here: `load_config` reports it.
+    """
+    try:
+        data = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []
+    allowed = ", ".join(".".join(k) for k in TERMINAL_FILE_KEYS)
+    out: list[ConfigProblem] = []
+
+    def walk(table: dict[str, Any], here: tuple[str, ...]) -> None:
+        for key, value in table.items():
+            loc = (*here, key)
+            if any(loc[: len(a)] == a for a in TERMINAL_FILE_KEYS):
+                continue
+            if isinstance(value, dict) and value:
+                walk(value, loc)
+                continue
+            reason = (
+                f"not allowed in the terminal's own file; set it in the signed bundle ({allowed})"
+            )
+            out.append(ConfigProblem(str(path), ".".join(loc), reason))
+
+    walk(data, ())
+    return out
+
+
+def simulator_problems(config: KioskConfig) -> list[ConfigProblem]:
+    """In the production profile, every enabled device on the simulator backend is a problem."""
+    if config.terminal.profile == "development":
+        return []
+    out = []
+    for name in ("idcard", "receipt", "licence", "camera"):
+        device = getattr(config.devices, name)
+        if device.enabled and device.backend == "sim":
+            out.append(
+                ConfigProblem(
+                    "production profile",
+                    f"devices.{name}.backend",
+                    "the simulator is refused in production: set the real backend in "
+                    "terminal.toml, or run with --development",
+                )
+            )
+    return out
 
 
 def load_config(overlays: Sequence[Path] | None = None) -> KioskConfig:

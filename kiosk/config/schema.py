@@ -618,6 +618,15 @@ class FleetSettings(_Model):
     trust_dir: Path = Path("/etc/kiosk/trust")
     poll_s: Annotated[StrictInt, Field(ge=1, le=3600)] = 10
     accept_unsigned_in_development: StrictBool = True
+    # The audience a bundle must be signed for: "<fleet_id>/<stage>" (set in terminal.toml).
+    fleet_id: Annotated[StrictStr, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")] = "default"
+    stage: Annotated[StrictStr, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,31}$")] = "production"
+    max_version_step: Annotated[StrictInt, Field(ge=1, le=1_000_000)] = 100
+
+    @property
+    def audience(self) -> str:
+        """What a bundle's manifest must name to apply here."""
+        return f"{self.fleet_id}/{self.stage}"
 
 
 class IntakeSettings(_Model):
@@ -726,6 +735,11 @@ class KioskConfig(_Model):
         if problems:
             raise ValueError("; ".join(f"{_loc_str(loc)}: {why}" for loc, why in problems))
         return self
+
+    @property
+    def development(self) -> bool:
+        """True in the development profile: the UI shows a banner, simulators are allowed."""
+        return self.terminal.profile == "development"
 
     def outbox_path(self) -> Path:
         """Return the outbox database path (default: state_dir/outbox.sqlite3)."""
