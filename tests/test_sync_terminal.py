@@ -6,8 +6,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from devtools.intake_server import IntakeServer
 from kiosk.config import KioskConfig, load_config
-from kiosk.intake_server import IntakeServer
 from kiosk.terminal import build_terminal
 
 from .conftest import write_overlay
