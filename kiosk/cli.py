@@ -38,7 +38,7 @@ def _load(overlays: list[Path] | None):  # -> KioskConfig | None
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run the fullscreen kiosk (or the screenshot tour)."""
+    """Run the fullscreen kiosk."""
     fleet = None
     if args.config_dir or args.sim:
         config = _load(_overlays(args))
@@ -66,10 +66,6 @@ def cmd_run(args: argparse.Namespace) -> int:
             config = None
     if config is None:
         return EXIT_CONFIG
-    headless = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-    if args.screenshot_tour and headless:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        os.environ.setdefault("QT_QUICK_BACKEND", "software")
     state_dir = Path(args.state_dir) if args.state_dir else None
     if state_dir is None and args.sim:
         state_dir = _sim_state_dir()
@@ -98,7 +94,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         return run_app(
             terminal,
             windowed=args.windowed or not config.ui.fullscreen,
-            screenshot_tour=Path(args.screenshot_tour) if args.screenshot_tour else None,
             language=config.ui.language,
             operations=ops,
         )
@@ -162,11 +157,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="config overlay(s) instead of /etc/kiosk/conf.d and /etc/kiosk/terminal.toml",
     )
     run.add_argument("--windowed", action="store_true", help="a window instead of fullscreen")
-    run.add_argument(
-        "--screenshot-tour",
-        metavar="DIR",
-        help="drive one complete journey, write a PNG per screen into DIR, then exit",
-    )
     run.add_argument(
         "--state-dir", metavar="DIR", help="where the outbox lives (default from config)"
     )

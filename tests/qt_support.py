@@ -13,8 +13,8 @@ from PySide6.QtQml import QQmlEngine, QQmlExpression
 from PySide6.QtQuick import QQuickItem
 from PySide6.QtTest import QTest
 
+from devtools.qtdriver import find_item, pump, wait_until
 from ui.app import KioskUi, build_ui
-from ui.tour import find_item, pump, wait_until
 
 # Noise from inside Qt's own modules that this project cannot fix: the virtual keyboard pulls
 # in QtMultimedia (no PipeWire here), its PopupList.qml trips a property-cache notice, and the

@@ -23,13 +23,13 @@ import pytest
 from PySide6.QtCore import QMetaObject, QPointF, QRectF
 from PySide6.QtQuick import QQuickItem
 
+from devtools.qtdriver import pump, wait_until
 from drivers.voice import EspeakVoice
 from kiosk.accessibility import reach_band, row_height_mm, speakable
 from kiosk.compose import build_terminal
 from kiosk.config import KioskConfig, load_config
 from kiosk.terminal import Terminal
 from ui.app import I18N_DIR, QML_DIR, KioskUi
-from ui.tour import pump, wait_until
 
 from .conftest import FakeClock, write_overlay
 from .qt_support import QT_MARKS, item, js, shown_ui, tap, wait_screen

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from devtools.qtdriver import find_item, pump, wait_until
 from ui.app import KioskUi, build_ui
-from ui.tour import find_item, pump, wait_until
 
 from .qt_support import QT_MARKS
 

@@ -177,7 +177,7 @@ def test_dg2_and_id_photo_generators() -> None:
 
 
 def test_eval_face_writes_report_and_histogram(tmp_path: Path) -> None:
-    from kiosk.face_eval import THRESHOLDS, write_report
+    from devtools.face_eval import THRESHOLDS, write_report
 
     ev, threshold = write_report(
         tmp_path, variants=2, seed=1, spoofs=1, names=["astronaut", "hopper", "group0"]

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from devtools.intake_server import IntakeServer
 from kiosk.config import Service
 from kiosk.health import Health, TerminalState, terminal_state
-from kiosk.intake_server import IntakeServer
 from kiosk.terminal import Terminal
 from offline_cache.sync import SyncWorker
 

@@ -20,10 +20,10 @@ from typing import Any
 
 import pytest
 
+from devtools.intake_server import IntakeServer
 from kiosk import lookup
-from kiosk.config import load_config
-from kiosk.intake_server import IntakeServer
 from kiosk.compose import build_terminal
+from kiosk.config import load_config
 from offline_cache import Outbox
 from offline_cache.client import (
     DEGRADED,

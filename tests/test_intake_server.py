@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import requests
 
-from kiosk.intake_server import BIG_BODY_BYTES, CHAOS_MODES, Chaos, IntakeServer
+from devtools.intake_server import BIG_BODY_BYTES, CHAOS_MODES, Chaos, IntakeServer
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "terminal-token-1"
@@ -238,7 +238,7 @@ def test_cli_serves_until_interrupted(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "kiosk.cli",
+            "devtools",
             "intake-server",
             "--db",
             str(tmp_path / "i.db"),

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kiosk.intake_server import Chaos, IntakeServer
+from devtools.intake_server import Chaos, IntakeServer
 from offline_cache import Outbox
 from offline_cache.sync import SyncWorker
 

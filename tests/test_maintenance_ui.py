@@ -15,6 +15,7 @@ from PySide6.QtCore import Q_ARG, QMetaObject, QPoint, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 
+from devtools.qtdriver import find_item, pump, wait_until
 from kiosk.compose import build_terminal
 from kiosk.config import load_config
 from kiosk.maintenance import hash_pin
@@ -22,7 +23,6 @@ from kiosk.operations import Operations
 from kiosk.terminal import Terminal
 from ui.app import KioskUi, build_ui
 from ui.maintenance import corner_of
-from ui.tour import find_item, pump, wait_until
 
 from .conftest import FakeClock, write_overlay
 from .qt_support import QT_MARKS

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QRectF
 
+from devtools.qtdriver import find_item, pump, wait_until
 from ui.app import KioskUi
-from ui.tour import find_item, pump, wait_until
 
 from .qt_support import QT_MARKS, item, shown_ui
 from .qt_support import tap as qt_tap

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from PySide6.QtQuick import QQuickItem
 
+from devtools.qtdriver import find_item, pump, wait_until
 from kiosk.config import KioskConfig, load_config
 from kiosk.workdays import WorkCalendar
 from ui.app import KioskUi
-from ui.tour import find_item, pump, wait_until
 
 from .conftest import write_overlay
 from .qt_support import QT_MARKS, shown_ui, tap

@@ -43,6 +43,10 @@ def test_wheel_carries_config_qml_and_translations(tmp_path: Path) -> None:
     assert "ui/qml/Main.qml" in names
     assert {"ui/i18n/kiosk_zh_CN.qm", "ui/i18n/kiosk_en.qm"} <= names
     assert not [n for n in names if n.startswith("tests/")]
+    # Dev tooling stays off terminals: no devtools package, no intake server, no rig scenarios.
+    assert not [n for n in names if n.startswith("devtools/")]
+    assert not [n for n in names if "intake_server" in n]
+    assert not [n for n in names if "/rig/" in n or n.endswith("scenarios/")]
 
     # Installed on its own (no checkout on the path), the app loads its config and finds its QML.
     target = tmp_path / "site"
@@ -396,7 +400,7 @@ def test_session_points_audio_at_the_users_sound_server(tmp_path: Path) -> None:
     assert (tmp_path / "env").read_text().split()[0] == "unix:/srv/pulse"
 
 
-# -- the .deb layout (fast: a stand-in wheel; tests/deb_install.py installs the real one) --------
+# -- the .deb layout (fast: a stand-in wheel; devtools/deb_install.py installs the real one) ---
 def test_deb_layout_control_and_conffiles(tmp_path: Path) -> None:
     sys.path.insert(0, str(PKG))
     try:

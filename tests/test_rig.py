@@ -11,19 +11,18 @@ from typing import Any
 
 import pytest
 
+from devtools.rig.burnin import Limits, Outcome, Sample, judge, soak
+from devtools.rig.generate import generate
+from devtools.rig.report import junit_xml, write_json
+from devtools.rig.runner import run_scenarios
+from devtools.rig.scenario import ScenarioError, load_scenario, parse_scenario
 from kiosk.config import load_config
-from kiosk.config.loader import shipped_dir
-from kiosk.rig.burnin import Limits, Outcome, Sample, judge, soak
-from kiosk.rig.generate import generate
-from kiosk.rig.report import junit_xml, write_json
-from kiosk.rig.runner import run_scenarios
-from kiosk.rig.scenario import ScenarioError, load_scenario, parse_scenario
 
 from .qt_support import QT_MARKS
 
 pytestmark = QT_MARKS
-SCENARIOS = shipped_dir() / "rig" / "scenarios"
-KIOSK = str(Path(sys.executable).with_name("kiosk"))
+SCENARIOS = Path(__file__).resolve().parents[1] / "devtools" / "rig" / "scenarios"
+KIOSK_DEV = [sys.executable, "-m", "devtools"]  # the kiosk-dev console script
 
 
 def run(tmp_path: Path, *paths: Path) -> list[Any]:
@@ -118,7 +117,7 @@ def test_an_unknown_fault_word_is_refused_with_file_and_step(tmp_path: Path) -> 
 
 
 def test_shipped_scenarios_are_what_the_generator_makes() -> None:
-    """Regenerate with `kiosk rig generate --out config/rig/scenarios` when this fails."""
+    """Regenerate with `kiosk-dev rig generate --out devtools/rig/scenarios` when this fails."""
     files = generate(load_config())
     shipped = {
         str(p.relative_to(SCENARIOS)): p.read_text(encoding="utf-8")
@@ -137,7 +136,7 @@ def test_burn_in_short_run_passes_and_reports(tmp_path: Path) -> None:
     report = tmp_path / "burn.json"
     proc = subprocess.run(
         [
-            KIOSK,
+            *KIOSK_DEV,
             "rig",
             "burn-in",
             "--hours",

@@ -14,8 +14,8 @@ import pytest
 from PySide6.QtCore import QMetaObject, QPointF
 from PySide6.QtGui import QImage
 
+from devtools.qtdriver import find_item, pump, wait_until
 from ui.app import KioskUi
-from ui.tour import find_item, pump, wait_until
 
 from .qt_support import QT_MARKS, item, js, shown_ui, tap
 

@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 import requests
 
-from kiosk import intake_server, lookup
+from devtools import intake_server
+from devtools.intake_server import IntakeServer
+from kiosk import lookup
 from kiosk.compose import build_terminal
 from kiosk.config import KioskConfig, load_config
-from kiosk.intake_server import IntakeServer
 from kiosk.regions import default_regions
 from kiosk.session import RATING_SERVICE_ID
 from kiosk.terminal import Terminal

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from PySide6.QtGui import QImage
 
+from devtools.qtdriver import find_item, wait_until
 from kiosk.session import RATING_SERVICE_ID
 from ui.app import KioskUi
-from ui.tour import find_item, wait_until
 
 from .qt_support import QT_MARKS, item, shown_ui, tap, wait_screen
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.intake_server import CHAOS_MODES, Chaos, IntakeServer
+from devtools.intake_server import CHAOS_MODES, Chaos, IntakeServer
 from offline_cache import NotFound, Outbox, OutboxError, Outcome
 from offline_cache.sync import (
     DEGRADED,

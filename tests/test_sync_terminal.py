@@ -6,9 +6,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from devtools.intake_server import IntakeServer
 from kiosk.compose import build_terminal
 from kiosk.config import KioskConfig, load_config
-from kiosk.intake_server import IntakeServer
 
 from .conftest import write_overlay
 

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from kiosk.intake_server import IntakeServer
+from devtools.intake_server import IntakeServer
 from offline_cache import Outbox
 from offline_cache.sync import DEGRADED, ONLINE, SyncWorker
 

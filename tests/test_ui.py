@@ -14,8 +14,9 @@ import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QImage
 
+from devtools.qtdriver import find_item, pump, wait_until
+from devtools.tour import run_tour
 from ui.app import I18N_DIR, QML_DIR, KioskUi
-from ui.tour import find_item, pump, run_tour, wait_until
 
 from .qt_support import QT_MARKS, item, js, shown_ui, tap, wait_screen
 

@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QImage
 
+from devtools.qtdriver import wait_until
 from kiosk.watchdog import LivenessWatchdog, Notifier, watchdog_interval_s
-from ui.tour import wait_until
 from ui.watchdog import (
     FREEZE_SHOT,
     LAST_SHOT,

@@ -7,7 +7,6 @@ intents back. Device workers wake the GUI thread through a queued signal, so not
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
@@ -413,14 +412,6 @@ def build_ui(
     return KioskUi(app, terminal, language=language, orientation=orientation, operations=operations)
 
 
-def _rss_mb() -> float:
-    """Resident memory of this process in MB (Linux)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def _report_first_frame() -> None:
     print("first-frame", flush=True)
     QCoreApplication.quit()
@@ -430,39 +421,16 @@ def run_app(
     terminal: TerminalLike,
     *,
     windowed: bool,
-    screenshot_tour: Path | None = None,
     language: str | None = None,
     orientation: str = "portrait",
     operations: Any | None = None,
 ) -> int:
-    """Run the kiosk UI until quit; with `screenshot_tour`, render the tour there and return."""
+    """Run the kiosk UI until quit (the screenshot tour is devtools.tour, a dev tool)."""
     prepare_environment()
     existing = QGuiApplication.instance()
     app = existing if isinstance(existing, QGuiApplication) else QGuiApplication(sys.argv[:1])
     ui = build_ui(app, terminal, language=language, orientation=orientation, operations=operations)
     try:
-        if screenshot_tour is not None:
-            from ui.tour import TourError, run_tour
-
-            ui.window.show()
-            metrics: dict[str, Any] = {}
-            try:
-                shots = run_tour(app, ui.engine, terminal, screenshot_tour, metrics=metrics)
-                # Accessibility variants (docs/accessibility.md): elderly mode by default.
-                for variant in os.environ.get("KIOSK_TOUR_VARIANTS", "elderly").split(","):
-                    if variant.strip():
-                        shots += run_tour(
-                            app, ui.engine, terminal, screenshot_tour, variant=variant.strip()
-                        )
-            except TourError as exc:
-                print(f"screenshot tour failed: {exc}", file=sys.stderr)
-                return 1
-            print(f"screenshot tour: {len(shots)} screenshots in {screenshot_tour}")
-            metrics_path = os.environ.get("KIOSK_TOUR_METRICS")
-            if metrics_path:  # ./run bench
-                metrics["rss_mb"] = _rss_mb()
-                Path(metrics_path).write_text(json.dumps(metrics), encoding="utf-8")
-            return 0
         if os.environ.get("KIOSK_EXIT_AFTER_FIRST_FRAME"):  # ./run bench: cold start
             ui.window.frameSwapped.connect(_report_first_frame, Qt.ConnectionType.QueuedConnection)
         from ui.watchdog import attach_watchdog, exec_with_watchdog  # systemd READY/WATCHDOG

@@ -25,6 +25,12 @@ class LicencePrinter(Printer):
             return
         self._queue_job(job_id, dict(document))
 
+    def prepare_rendering(self) -> None:
+        """Create the Qt application object rendering needs (headless tools, main thread only)."""
+        from drivers.licence.render import ensure_qt
+
+        ensure_qt()
+
     def preview_png(self, document: Mapping[str, Any], *, dpi: int = 60) -> bytes:
         """The page as this printer would print it, as a PNG (maintenance test print).
 

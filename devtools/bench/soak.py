@@ -16,8 +16,8 @@ def rows() -> list[tuple[str, str, str, bool | None]]:
     """Soak figures for build/bench.md."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("QT_QUICK_BACKEND", "software")
-    from kiosk.rig.bench import ensure_app
-    from kiosk.rig.burnin import soak
+    from devtools.rig.bench import ensure_app
+    from devtools.rig.burnin import soak
 
     ensure_app()
     with tempfile.TemporaryDirectory(prefix="kiosk-soak-") as work:

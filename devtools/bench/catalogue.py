@@ -8,7 +8,7 @@
 - search intent to view: the flow handling one `search` intent and building the service
   list (availability of each result included); target p95 < 20 ms.
 
-    python -m tests.bench_catalogue
+    python -m devtools.bench.catalogue
 """
 
 from __future__ import annotations

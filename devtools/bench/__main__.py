@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 KIOSK = str(Path(sys.executable).with_name("kiosk"))
 
 
@@ -74,16 +74,7 @@ def tour(runs: int) -> tuple[list[float], list[float]]:
         with tempfile.TemporaryDirectory() as tmp:
             metrics = Path(tmp) / "metrics.json"
             subprocess.run(
-                [
-                    KIOSK,
-                    "run",
-                    "--development",
-                    "--sim",
-                    "--state-dir",
-                    tmp,
-                    "--screenshot-tour",
-                    tmp,
-                ],
+                [sys.executable, "-m", "devtools", "tour", tmp, "--state-dir", tmp],
                 env=qt_env(KIOSK_TOUR_METRICS=str(metrics)),
                 check=True,
                 stdout=subprocess.DEVNULL,
@@ -129,16 +120,16 @@ def headless_journeys(count: int) -> list[float]:
 
 
 def topic_rows(only: str | None) -> list[tuple[str, str, str, bool | None]]:
-    """Rows from every tests/bench_<topic>.py module (each defines `rows()`)."""
+    """Rows from every devtools/bench/<topic>.py module (each defines `rows()`)."""
     import importlib
 
     found: list[tuple[str, str, str, bool | None]] = []
-    for path in sorted(Path(__file__).parent.glob("bench_*.py")):
-        topic = path.stem.removeprefix("bench_")
+    for path in sorted(Path(__file__).parent.glob("[!_]*.py")):
+        topic = path.stem
         if only and topic != only:
             continue
         print(f"bench: {topic} ...", file=sys.stderr, flush=True)
-        module = importlib.import_module(f"tests.{path.stem}")
+        module = importlib.import_module(f"{__package__}.{topic}")
         found.extend(module.rows())
     return found
 
@@ -153,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5, help="repetitions of each measurement")
     parser.add_argument("--out", default=str(ROOT / "build" / "bench.md"))
-    parser.add_argument("--only", metavar="TOPIC", help="only tests/bench_TOPIC.py (skip the UI)")
+    parser.add_argument("--only", metavar="TOPIC", help="only devtools/bench/TOPIC.py (no UI)")
     args = parser.parse_args(argv)
 
     rows = ["| measurement | median (p95) | target | |", "|---|---|---|---|"]

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kiosk.rig.bench import Bench
-from kiosk.rig.runner import ScenarioResult, return_to_attract, run_scenario
-from kiosk.rig.scenario import Scenario, Setup, parse_scenario
+from devtools.rig.bench import Bench
+from devtools.rig.runner import ScenarioResult, return_to_attract, run_scenario
+from devtools.rig.scenario import Scenario, Setup, parse_scenario
 
 WARMUP_FRACTION = 0.2
 MIN_WARMUP = 5
@@ -219,7 +219,7 @@ def random_session(config: Any, rng: random.Random, fault_rate: float = 0.5) -> 
     Steps after a fault may fail (the citizen gives up, as real ones do): the soak judges crashes
     and resources, not journeys, so only expectations that must hold whatever the fault remain.
     """
-    from kiosk.rig.generate import journey_steps
+    from devtools.rig.generate import journey_steps
 
     # The soak bench has no intake: online-only services are (rightly) unavailable there.
     offline = [s for s in config.services.values() if not s.online_only]

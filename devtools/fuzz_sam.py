@@ -1,7 +1,7 @@
 """Fuzz target for the SAM frame assembler and card text decoder (atheris, libFuzzer).
 
-    python -m tests.fuzz_sam                 # 1,000,000 inputs (the ./run fuzz default)
-    python -m tests.fuzz_sam -runs=5000000   # any libFuzzer flags
+    python -m devtools.fuzz_sam                 # 1,000,000 inputs (the ./run fuzz default)
+    python -m devtools.fuzz_sam -runs=5000000   # any libFuzzer flags
 
 Contract under test: any byte stream, split anywhere, yields payloads or FrameError values,
 never another exception, with bounded buffering; any payload yields a Response or FrameError;

@@ -18,13 +18,11 @@ EXIT_USAGE = 2
 
 
 def _shipped_scenarios() -> Path:
-    from kiosk.config.loader import shipped_dir
-
-    return shipped_dir() / "rig" / "scenarios"
+    return Path(__file__).resolve().parents[1] / "rig" / "scenarios"
 
 
 def _load_scenarios(paths: list[str]):  # -> list[Scenario] | None
-    from kiosk.rig.scenario import ScenarioError, load_scenario, scenario_files
+    from devtools.rig.scenario import ScenarioError, load_scenario, scenario_files
 
     files = scenario_files([Path(p) for p in paths] or [_shipped_scenarios()])
     missing = [f for f in files if not f.exists()]
@@ -48,8 +46,8 @@ def _load_scenarios(paths: list[str]):  # -> list[Scenario] | None
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run scenarios on the real app (UI offscreen unless --show) and report per step."""
-    from kiosk.rig.report import summary, write_json, write_junit
-    from kiosk.rig.runner import run_scenarios
+    from devtools.rig.report import summary, write_json, write_junit
+    from devtools.rig.runner import run_scenarios
 
     scenarios = _load_scenarios(args.scenarios)
     if scenarios is None:
@@ -101,8 +99,8 @@ def _quiet(args: argparse.Namespace) -> None:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     """Write one journey scenario per catalogue service and the fault scenarios into DIR."""
+    from devtools.rig.generate import GenerateError, generate, write
     from kiosk.config import ConfigError, load_config
-    from kiosk.rig.generate import GenerateError, generate, write
 
     try:
         config = load_config([Path(d) for d in args.config_dir or []] or None)
@@ -117,7 +115,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def cmd_burn_in(args: argparse.Namespace) -> int:
     """Repeat scenarios on one bench terminal for H hours, sampling RSS, files and threads."""
-    from kiosk.rig.burnin import Limits, burn_in, print_summary
+    from devtools.rig.burnin import Limits, burn_in, print_summary
 
     scenarios = _load_scenarios(args.scenarios)
     if scenarios is None:
@@ -167,7 +165,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "scenarios",
         nargs="*",
         metavar="SCENARIO",
-        help="scenario files or directories (default: the shipped config/rig/scenarios)",
+        help="scenario files or directories (default: the shipped devtools/rig/scenarios)",
     )
     run.add_argument("--report", metavar="FILE", help="write the JSON report here")
     run.add_argument("--junit", metavar="FILE", help="write a JUnit XML report here")

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from devtools.rig.runner import ScenarioResult
 from kiosk import __version__
-from kiosk.rig.runner import ScenarioResult
 
 SUITE = "kiosk-rig"
 

@@ -2,7 +2,7 @@
 timeout) against the reference intake, the region table, the work order QR code.
 
 `rows()` returns (name, measured, target, pass) tuples for `./run bench`; run alone with
-`python -m tests.bench_services` to print them.
+`python -m devtools.bench.services` to print them.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from devtools.intake_server import DEMO_HOLDER, Chaos, IntakeServer
 from kiosk.compose import build_terminal
 from kiosk.config import load_config
-from kiosk.intake_server import DEMO_HOLDER, Chaos, IntakeServer
 from kiosk.lookup import fetch
 from kiosk.regions import load_regions
 

@@ -8,7 +8,7 @@ import sys
 
 def cmd_intake_server(args: argparse.Namespace) -> int:
     """Serve the reference intake API (docs/intake-api.yaml) until interrupted."""
-    from kiosk.intake_server import CHAOS_MODES, Chaos, IntakeServer
+    from devtools.intake_server import CHAOS_MODES, Chaos, IntakeServer
 
     modes = tuple(m for m in (args.chaos or "").split(",") if m)
     try:

@@ -5,9 +5,8 @@ config: simulators or real hardware), loads the real QML UI (offscreen unless a 
 wanted) and, when the scenario asks, starts the reference intake server on 127.0.0.1 and points
 the terminal's sync worker at it.
 
-Layering: kiosk/ never imports Qt or ui/ at module level. Like `kiosk run` (kiosk/cli.py), the
-bench imports the UI only when it is built, so `kiosk rig generate` and the scenario parser stay
-Qt-free; the import-linter contract names this one upward import as an allowed exception.
+The bench imports Qt (ui.app, devtools.qtdriver) only when it is built, so `kiosk-dev rig
+generate` and the scenario parser start fast and work without a Qt runtime.
 """
 
 from __future__ import annotations
@@ -22,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from devtools.rig.scenario import DEVICE_CLASSES, Setup
 from kiosk.config import KioskConfig, load_config
-from kiosk.rig.scenario import DEVICE_CLASSES, Setup
 
-log = logging.getLogger("kiosk.rig")
+log = logging.getLogger("devtools.rig")
 
 # Words that bring a simulated device back to normal between scenarios (burn-in, soak).
 CLEARING_WORDS = ("card_remove", "media_taken", "replug", "power_on", "reset")
@@ -45,11 +44,11 @@ class BenchError(RuntimeError):
 
 
 def _qt_modules() -> tuple[Any, Any]:
-    """ui.app and ui.tour, loaded at run time (the rig's one upward import, as `kiosk run`)."""
+    """ui.app and devtools.qtdriver, loaded when a bench is built (they start Qt)."""
+    import devtools.qtdriver
     import ui.app
-    import ui.tour
 
-    return ui.app, ui.tour
+    return ui.app, devtools.qtdriver
 
 
 def ensure_app(*, show: bool = False) -> Any:
@@ -111,7 +110,7 @@ class Bench:
         self.tour: Any = None
         work_dir.mkdir(parents=True, exist_ok=True)
         if setup.intake:
-            from kiosk.intake_server import IntakeServer
+            from devtools.intake_server import IntakeServer
 
             try:
                 self.intake = IntakeServer(work_dir / "intake.sqlite3", host="127.0.0.1").start()

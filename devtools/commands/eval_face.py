@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def run(args: argparse.Namespace) -> int:
-    from kiosk.face_eval import write_report
+    from devtools.face_eval import write_report
 
     ev, threshold = write_report(
         Path(args.out_dir), args.variants, args.seed, 0 if args.no_spoofs else None

@@ -7,7 +7,7 @@
 - queue figures on the storage thread: from request to the result back on the owner's thread,
   with 1000 transactions in the outbox; target < 100 ms.
 
-    python -m tests.bench --only maintenance
+    python -m devtools.bench --only maintenance
 """
 
 from __future__ import annotations

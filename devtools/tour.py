@@ -1,38 +1,35 @@
 """Screenshot tour: drives one complete citizen journey through the real UI and saves a PNG per
-screen (portrait, plus a landscape copy), for docs, reviews and the UI tests."""
+screen (portrait, plus a landscape copy), for docs, reviews and the UI tests.
+
+`kiosk-dev tour DIR` (./run tour, ./run demo offscreen) builds a simulated terminal and runs it.
+The UI driver it uses (pump, wait_until, TourDriver) is devtools.qtdriver.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QMetaObject, QObject
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtQml import QQmlApplicationEngine
-from PySide6.QtQuick import QQuickItem, QQuickWindow
 
-log = logging.getLogger("ui.tour")
+from devtools.qtdriver import TourDriver, TourError, pump, wait_until
+from devtools.samples import (
+    COURIER_REGION,
+    COURIER_SAMPLE,
+    DEMO_ENTERPRISES,
+    FIELD_VALUES,
+    HELP_SAMPLE,
+    INVALID_PHONE,
+    SECOND_SHAREHOLDER_ID,
+)
 
-SCREEN_TIMEOUT_S = 15.0
+log = logging.getLogger("devtools.tour")
+
 SETTLE_MS = 350
-# Sample values by field type, valid for the validators in kiosk.validators (check digits too).
-SAMPLE_VALUES = {
-    "text": "申请办理相关业务",
-    "textarea": "因工作需要，申请开具相关证明。",
-    "name": "李明",
-    "phone": "13800138000",
-    "id_number": "11010519491231002X",
-    "credit_code": "91350100M000100Y43",
-    "postal_code": "200120",
-    "number": "1",
-    "date": "2024-01-31",
-    "money": "50",
-}
-INVALID_PHONE = "1234"
 # Accessibility variants of the tour (docs/accessibility.md): the modes switched on at the
 # attract screen, as a citizen would, and kept for the journey; shots are named NN-screen-<v>.png.
 VARIANT_MODES: dict[str, dict[str, bool]] = {
@@ -40,135 +37,6 @@ VARIANT_MODES: dict[str, dict[str, bool]] = {
     "contrast": {"contrast": True},
     "low-reach": {"low_reach": True},
 }
-
-
-class TourError(RuntimeError):
-    """The tour could not reach a screen or find a control (the message says which)."""
-
-
-def pump(ms: int = 0) -> None:
-    """Run the Qt event loop for `ms` milliseconds (at least once)."""
-    loop = QEventLoop()
-    deadline = time.monotonic() + ms / 1000
-    while True:
-        loop.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-        # Outside app.exec() Qt never runs deferred deletes by itself: without this, every page
-        # a journey replaces stays in memory (~4 MB per service-list visit, found by the soak).
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-        if time.monotonic() >= deadline:
-            return
-        time.sleep(0.005)
-
-
-def wait_until(predicate: Callable[[], bool], what: str, timeout: float = SCREEN_TIMEOUT_S) -> None:
-    """Pump events until `predicate()` holds; raise TourError naming `what` on timeout."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TourError(f"timed out after {timeout:.0f} s waiting for {what}")
-        pump(10)
-
-
-def find_item(window: QQuickWindow, name: str) -> QQuickItem | None:
-    """The first visible item called `name` in the window's visual tree, or None."""
-    # Walk childItems(): items made by a Repeater or Loader are visual children of their
-    # parent item but not always its QObject children, so findChild() misses them.
-    stack = [window.contentItem()]
-    while stack:
-        item = stack.pop()
-        if not item.isVisible():
-            continue
-        if item.objectName() == name:
-            return item
-        stack.extend(reversed(item.childItems()))
-    return None
-
-
-class TourDriver:
-    """Finds QML items by objectName and operates them like a citizen would."""
-
-    def __init__(self, engine: QQmlApplicationEngine, terminal: Any) -> None:
-        roots = engine.rootObjects()
-        if not roots:
-            raise TourError("the QML engine has no window")
-        self.window: QQuickWindow = roots[0]  # type: ignore[assignment]
-        self.bridge: QObject = engine.rootContext().contextProperty("bridge")
-        self.terminal = terminal
-        # Tap-to-drawn latencies (ms) for `./run bench`: from the click to the first frame
-        # swapped after the flow has moved to the next screen.
-        self.latencies_ms: list[float] = []
-        self.tap_names: list[str] = []  # "screen:item" of each latency, to find the slow ones
-        self._last_swap = 0.0
-        self.window.frameSwapped.connect(self._on_frame_swapped)
-
-    def _on_frame_swapped(self) -> None:
-        self._last_swap = time.perf_counter()
-
-    def tap(self, name: str, *screens: str) -> str:
-        """Click `name`, wait for one of `screens` to be drawn, and record how long it took."""
-        button = self.wait_item(name)
-        wait_until(button.isEnabled, f"{name!r} to be enabled on screen {self.screen!r}")
-        before = self.screen
-        start = time.perf_counter()
-        self.click(name)
-        screen = self.wait_screen(*screens)
-        changed = time.perf_counter()
-        self.window.update()
-        wait_until(lambda: self._last_swap >= changed, f"a frame of screen {screen!r}")
-        self.latencies_ms.append((self._last_swap - start) * 1000)
-        self.tap_names.append(f"{before}:{name}")
-        return screen
-
-    @property
-    def screen(self) -> str:
-        """The screen the UI currently shows."""
-        return str(self.bridge.property("screen"))
-
-    def item(self, name: str) -> QQuickItem:
-        """The visible item called `name`; TourError if there is none."""
-        found = find_item(self.window, name)
-        if found is None:
-            raise TourError(f"no visible item {name!r} on screen {self.screen!r}")
-        return found
-
-    def find(self, name: str) -> QQuickItem | None:
-        """The visible item called `name`, None if there is none (popups included)."""
-        return find_item(self.window, name)
-
-    def wait_item(self, name: str) -> QQuickItem:
-        """Wait until a visible item called `name` exists and return it."""
-        found: list[QQuickItem] = []
-
-        def look() -> bool:
-            try:
-                found.append(self.item(name))
-            except TourError:
-                return False
-            return True
-
-        wait_until(look, f"item {name!r}")
-        return found[0]
-
-    def click(self, name: str) -> None:
-        """Click the button called `name` (through its own click(), so scrolling is moot)."""
-        button = self.wait_item(name)
-        # Devices report ready a moment after start; until then services are unavailable.
-        wait_until(button.isEnabled, f"{name!r} to be enabled on screen {self.screen!r}")
-        if not QMetaObject.invokeMethod(button, "click"):
-            raise TourError(f"{name!r} cannot be clicked")
-        pump(0)
-
-    def type_text(self, name: str, text: str) -> None:
-        """Put `text` into the text field called `name` as if typed."""
-        field = self.wait_item(name)
-        field.forceActiveFocus()
-        field.setProperty("text", text)
-        pump(0)
-
-    def wait_screen(self, *screens: str) -> str:
-        """Wait until the UI shows one of `screens` and return which."""
-        wait_until(lambda: self.screen in screens, f"screen {' or '.join(screens)}")
-        return self.screen
 
 
 def _sim_inject(terminal: Any, device_class: str, word: str, *args: str) -> bool:
@@ -205,10 +73,10 @@ def _fill_form(driver: TourDriver, fields: list[dict[str, Any]], *, invalid_phon
         if kind == "rows":
             driver.click(f"field_{f['id']}_add")
             for c in f.get("columns") or []:
-                sample = SAMPLE_VALUES.get(str(c.get("type")), SAMPLE_VALUES["text"])
+                sample = FIELD_VALUES.get(str(c.get("type")), FIELD_VALUES["text"])
                 driver.type_text(f"field_{f['id']}_0_{c['id']}", sample[: int(c["max_length"])])
             continue
-        value = SAMPLE_VALUES.get(kind, SAMPLE_VALUES["text"])
+        value = FIELD_VALUES.get(kind, FIELD_VALUES["text"])
         if kind == "phone" and invalid_phone:
             value = INVALID_PHONE
         max_length = int(f.get("max_length") or 0)
@@ -378,21 +246,6 @@ SHOT_ORDER = (
     "lookup-failed",
     "lookup-enterprises",
 )
-# What the tour's stand-in for the intake answers to the licence self-print lookup (fictional).
-DEMO_ENTERPRISES = [
-    {"credit_code": "91350100M000100Y43", "name": "示例科技有限公司"},
-    {"credit_code": "91350100MA00000002", "name": "样例贸易有限公司"},
-]
-# Fictional courier recipient for the services tour (广州市天河区: a real district, no one's
-# real address).
-COURIER_SAMPLE = {
-    "courier_recipient": "李明",
-    "courier_phone": "13800138000",
-    "courier_detail": "示例路1号示例大厦101室",
-}
-COURIER_REGION = ("440000", "440100", "440106")
-SECOND_SHAREHOLDER_ID = "110105198001010016"  # made up, with a valid check character
-HELP_SAMPLE = "小区路灯坏了一周，晚上出行不便，请协调维修。"
 
 
 def run_tour(
@@ -487,7 +340,7 @@ def run_tour(
         driver.click("nextButton")
         wait_until(lambda: driver.bridge.property("message") == "form.has_errors", "form errors")
         shot("fill-form-error")
-        driver.type_text(f"field_{phone['id']}", SAMPLE_VALUES["phone"])
+        driver.type_text(f"field_{phone['id']}", FIELD_VALUES["phone"])
     else:
         _fill_form(driver, fields, invalid_phone=False)
     # Leave the focus in a free-text field so the shot shows the Pinyin keyboard.
@@ -534,3 +387,90 @@ def run_tour(
         metrics["tap_names"] = list(driver.tap_names)
     log.info("tour: %d screenshots in %s", len(shots), out_dir)
     return shots
+
+
+def _rss_mb() -> float:
+    """Resident memory of this process in MB (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def run_on_terminal(
+    terminal: Any, out_dir: Path, *, operations: Any = None, language: str | None = None
+) -> int:
+    """Load the real UI over `terminal`, run the tour (and its variants) into `out_dir`.
+
+    KIOSK_TOUR_VARIANTS (default "elderly") adds accessibility variants; KIOSK_TOUR_METRICS
+    names a JSON file for ./run bench (tap latencies, RSS after the tour).
+    """
+    import json
+    import os
+    import sys
+
+    from ui.app import build_ui, prepare_environment
+
+    prepare_environment()
+    existing = QGuiApplication.instance()
+    app = existing if isinstance(existing, QGuiApplication) else QGuiApplication(sys.argv[:1])
+    ui = build_ui(app, terminal, language=language, operations=operations)
+    try:
+        ui.window.show()
+        metrics: dict[str, Any] = {}
+        try:
+            shots = run_tour(app, ui.engine, terminal, out_dir, metrics=metrics)
+            for variant in os.environ.get("KIOSK_TOUR_VARIANTS", "elderly").split(","):
+                if variant.strip():
+                    shots += run_tour(app, ui.engine, terminal, out_dir, variant=variant.strip())
+        except TourError as exc:
+            print(f"screenshot tour failed: {exc}", file=sys.stderr)
+            return 1
+        print(f"screenshot tour: {len(shots)} screenshots in {out_dir}")
+        metrics_path = os.environ.get("KIOSK_TOUR_METRICS")
+        if metrics_path:  # ./run bench
+            metrics["rss_mb"] = _rss_mb()
+            Path(metrics_path).write_text(json.dumps(metrics), encoding="utf-8")
+        return 0
+    finally:
+        ui.close()
+
+
+def main(out_dir: Path, *, state_dir: Path | None, config_dirs: list[Path] | None) -> int:
+    """`kiosk-dev tour DIR`: a simulated terminal (as `kiosk run --sim`), toured offscreen."""
+    import os
+    import sys
+    import tempfile
+
+    from kiosk.cli import _load
+    from kiosk.compose import build_terminal
+    from kiosk.operations import Operations, with_development
+
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        os.environ.setdefault("QT_QUICK_BACKEND", "software")
+    config = _load(config_dirs)
+    if config is None:
+        return 2
+    config = with_development(config)  # simulators: the development profile, as --development
+    with tempfile.TemporaryDirectory(prefix="kiosk-tour-") as tmp:
+        state = state_dir or Path(tmp)
+        try:
+            terminal = build_terminal(config, sim=True, state_dir=state)
+        except Exception as exc:  # say why, not dump a trace
+            print(f"kiosk-dev tour: cannot start: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return 3
+        sync = terminal.sync
+        ops = Operations(
+            terminal,
+            state_dir=state,
+            sync_stats=(lambda: sync.stats) if sync is not None else None,
+        )
+        terminal.set_health_provider(ops.health.snapshot)
+        terminal.start()
+        ops.start()
+        try:
+            return run_on_terminal(terminal, out_dir, operations=ops, language=config.ui.language)
+        finally:
+            ops.stop()
+            terminal.stop()

@@ -7,7 +7,7 @@
 - health snapshot and a metrics scrape over HTTP on 127.0.0.1, with simulated devices;
   targets < 20 ms and < 50 ms (the heartbeat and Prometheus do this every few seconds).
 
-    python -m tests.bench_fleet
+    python -m devtools.bench.fleet
 """
 
 from __future__ import annotations

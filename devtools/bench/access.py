@@ -1,7 +1,7 @@
 """Bench rows of voice guidance (issue 9, accessibility): how fast the read-aloud button answers.
 
 `rows()` returns (name, measured, target, pass) tuples for `./run bench`; run alone with
-`python -m tests.bench --only access`.
+`python -m devtools.bench --only access`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Bench rows of the offline queue (issue 6): enqueue latency, drain rate, persist-queue, kills.
 
 `rows()` returns (name, measured, target, pass) tuples for `./run bench`; run alone with
-`python -m tests.bench_queue` to print them. KIOSK_BENCH_KILL_CYCLES overrides the 1,000 kills.
+`python -m devtools.bench.queue` to print them. KIOSK_BENCH_KILL_CYCLES overrides the 1,000 kills.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from offline_cache import Outbox, Outcome
 from offline_cache.sync import SyncWorker
 
 TERMINAL = "BENCH-1"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PAYLOAD = {"copies": 1, "delivery": "pickup", "department": "market_regulation"}
 PERSONAL = {
     "name": "测试样例",

@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kiosk.rig.bench import Bench, BenchError, PrintRequest
-from kiosk.rig.scenario import Scenario, Step
+from devtools.rig.bench import Bench, BenchError, PrintRequest
+from devtools.rig.scenario import Scenario, Step
 
-log = logging.getLogger("kiosk.rig")
+log = logging.getLogger("devtools.rig")
 
 POLL_MS = 10
 # Without a UI (soak, `--no-ui`), the buttons a scenario taps become the intents they send.

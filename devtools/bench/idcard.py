@@ -7,7 +7,7 @@
   `card_read` event (BAC, Secure Messaging, EF.COM, DG1, DG2 with a ~8 KB JPEG) through a real
   pcscd, and the read alone. Needs root (pcscd); the row says so when it cannot run.
 
-    python -m tests.bench_idcard
+    python -m devtools.bench.idcard
 """
 
 from __future__ import annotations

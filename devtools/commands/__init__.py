@@ -1,0 +1,1 @@
+"""The `kiosk-dev` commands, one module each (listed in devtools.cli)."""
