@@ -17,8 +17,8 @@ from kiosk.terminal import Terminal
 
 from .conftest import FakeClock, write_overlay
 
-TECH_PIN = "482913"
-SUPER_PIN = "90817263"
+TECH_PIN = "48291375"
+SUPER_PIN = "9081726354"
 
 
 @pytest.fixture(scope="module")
@@ -55,13 +55,13 @@ def make(
 
 
 def test_hash_and_verify() -> None:
-    encoded = hash_pin("1234")
-    assert encoded.startswith("scrypt$n=16384,r=8,p=1$")
-    assert verify_pin("1234", encoded) and not verify_pin("1235", encoded)
-    assert hash_pin("1234") != encoded  # salted
-    assert not verify_pin("1234", "plain:1234")
+    encoded = hash_pin("12345678")
+    assert encoded.startswith("scrypt$n=16384,r=8,p=1,d=8$")
+    assert verify_pin("12345678", encoded) and not verify_pin("12345679", encoded)
+    assert hash_pin("12345678") != encoded  # salted
+    assert not verify_pin("12345678", "plain:12345678")
     with pytest.raises(ValueError):
-        hash_pin("12a4")
+        hash_pin("12a45678")
     # The schema accepts what hash_pin writes.
     MaintenancePin(id="t", hash=encoded)
 
@@ -168,10 +168,10 @@ def test_automatic_exit_after_inactivity(settings: MaintenanceSettings, clock: F
 def test_pins_from_config_and_cli(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("246810\n"))
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("24681012\n"))
     assert main(["maintenance", "hash-pin", "--stdin"]) == 0
     encoded = capsys.readouterr().out.strip()
-    assert "246810" not in encoded and verify_pin("246810", encoded)
+    assert "24681012" not in encoded and verify_pin("24681012", encoded)
     overlay = write_overlay(
         tmp_path / "conf.d",
         f'[maintenance]\nlockout_s = 60\n[[maintenance.pins]]\nid = "tech07"\nhash = "{encoded}"\n',
@@ -179,7 +179,7 @@ def test_pins_from_config_and_cli(
     config = load_config([overlay])
     m = Maintenance(config.maintenance, session_active=lambda: False)
     m.request_entry()
-    assert m.enter_pin("246810") == "ok" and m.user == "tech07"
+    assert m.enter_pin("24681012") == "ok" and m.user == "tech07"
     bad = write_overlay(tmp_path / "bad", '[[maintenance.pins]]\nid = "x"\nhash = "1234"\n')
     assert main(["config", "validate", str(bad)]) == 2
     assert "maintenance.pins[0].hash" in capsys.readouterr().err
