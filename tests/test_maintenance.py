@@ -4,6 +4,7 @@ only between sessions, automatic exit, and the console's data and actions."""
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -382,15 +383,21 @@ NAME = "测试样例"
 ID_NUMBER = "11010519491231002X"
 
 
+def mountinfo_line(point: Path, fstype: str = "vfat") -> str:
+    """A /proc/self/mountinfo line for `point` with its real device number."""
+    dev = point.stat().st_dev
+    escaped = str(point).replace(" ", "\\040")
+    return f"100 1 {os.major(dev)}:{os.minor(dev)} / {escaped} rw,nosuid - {fstype} /dev/sdb1 rw\n"
+
+
 def _fake_usb(tmp_path: Path) -> tuple[Path, Path]:
     stick = tmp_path / "media" / "kiosk" / "USB STICK"
     stick.mkdir(parents=True)
     mounts = tmp_path / "mounts"
-    escaped = str(stick).replace(" ", "\\040")
     mounts.write_text(
-        "proc /proc proc rw 0 0\n"
-        f"tmpfs {tmp_path / 'media'} tmpfs rw 0 0\n"
-        f"/dev/sdb1 {escaped} vfat rw,nosuid,nodev 0 0\n",
+        "22 27 0:21 / /proc rw,relatime - proc proc rw\n"
+        + mountinfo_line(tmp_path / "media", "tmpfs")
+        + mountinfo_line(stick),
         encoding="utf-8",
     )
     return stick, mounts
@@ -402,10 +409,13 @@ def test_usb_detection_and_refusal(tmp_path: Path) -> None:
     stick, mounts = _fake_usb(tmp_path)
     roots = (tmp_path / "media", tmp_path / "run" / "media")
     assert removable_mounts(roots, mounts) == [stick]  # the tmpfs on the root is no stick
-    assert find_export_dir(None, roots, mounts) == stick
-    assert find_export_dir(tmp_path, roots, mounts) == tmp_path  # a configured path wins
-    with pytest.raises(ExportRefused, match="missing or not writable"):
-        find_export_dir(tmp_path / "nope", roots, mounts)
+    assert find_export_dir(stick, roots, mounts) == stick  # the configured mount point
+    # Only a vfat/exFAT mount exactly at the mount point: not a directory elsewhere, not the
+    # tmpfs above it, not the kiosk's default mount point when nothing is mounted there.
+    with pytest.raises(ExportRefused, match="no USB stick found"):
+        find_export_dir(tmp_path, roots, mounts)
+    with pytest.raises(ExportRefused, match="is not a USB stick"):
+        find_export_dir(tmp_path / "media", roots, mounts)
     with pytest.raises(ExportRefused, match="no USB stick found"):
         find_export_dir(None, (tmp_path / "elsewhere",), mounts)
 
@@ -435,7 +445,7 @@ def test_log_ring_and_bundle_without_personal_data(terminal: Terminal, tmp_path:
     assert ring.records(min_level=logging.ERROR) == records[-1:]
 
     stick, mounts = _fake_usb(tmp_path)
-    settings = MaintenanceSettings(usb_roots=(tmp_path / "media",))
+    settings = MaintenanceSettings(usb_roots=(tmp_path / "media",), export_dir=stick)
     console = MaintenanceConsole(
         terminal,
         Health(terminal),

@@ -99,6 +99,12 @@ def ops(mterminal: Terminal, tmp_path: Path, clock: FakeClock) -> Operations:
     operations = Operations(mterminal, state_dir=tmp_path / "state", clock=clock)
     operations.config_status = lambda: dict(status)  # type: ignore[method-assign]
     operations.console._config_status = operations.config_status
+    # The export goes only to a vfat/exFAT mount: the test's "stick" is one in its mountinfo.
+    usb = tmp_path / "usb"
+    dev = usb.stat().st_dev
+    mounts = tmp_path / "mountinfo"
+    mounts.write_text(f"100 1 {os.major(dev)}:{os.minor(dev)} / {usb} rw - vfat /dev/sdb1 rw\n")
+    operations.console.mounts_file = mounts
     return operations
 
 

@@ -58,7 +58,8 @@ class MaintenanceConsole:
         self.settings = settings or MaintenanceSettings()
         self.paper = paper or PaperCounters(None)
         self.logs = logs
-        self.mounts_file = mounts_file
+        self.mounts_file = mounts_file  # /proc/self/mountinfo; tests point it at their own
+        self.fs_types = logbundle.STICK_FS  # the file systems a stick may have (vfat, exFAT)
         self._wall = wall_clock
         self._tests_lock = threading.Lock()
         self._tests: dict[str, dict[str, Any]] = {}  # device -> the last test and its result
@@ -320,7 +321,10 @@ class MaintenanceConsole:
     def export_dir(self) -> Path:
         """Where a bundle would go now (ExportRefused when nowhere)."""
         return logbundle.find_export_dir(
-            self.settings.export_dir, self.settings.usb_roots, self.mounts_file
+            self.settings.export_dir,
+            self.settings.usb_roots,
+            self.mounts_file,
+            fs_types=self.fs_types,
         )
 
     def export_logs(self) -> Path:
@@ -347,6 +351,8 @@ class MaintenanceConsole:
             logs=self.logs.text() if self.logs is not None else "",
             version=__version__,
             wall_clock=self._wall,
+            mounts_file=self.mounts_file,
+            fs_types=self.fs_types,
         )
         log.info("maintenance: log bundle written to %s", path.parent)
         return path
