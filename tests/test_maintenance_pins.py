@@ -104,10 +104,17 @@ def test_the_record_is_fsynced_and_renamed(
 ) -> None:
     calls: list[str] = []
     real_fsync, real_replace = os.fsync, os.replace
-    monkeypatch.setattr(os, "fsync", lambda fd: (calls.append("fsync"), real_fsync(fd))[1])
-    monkeypatch.setattr(
-        os, "replace", lambda a, b: (calls.append("replace"), real_replace(a, b))[1]
-    )
+
+    def fsync(fd: int) -> None:
+        calls.append("fsync")
+        real_fsync(fd)
+
+    def replace(a: str, b: str) -> None:
+        calls.append("replace")
+        real_replace(a, b)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
     m = _make(settings, Wall(), tmp_path / "maintenance.json")
     m.request_entry()
     assert m.enter_pin("00000000") == "wrong"

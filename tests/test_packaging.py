@@ -307,6 +307,10 @@ def _fake_tools(tmp_path: Path, codes: list[int]) -> dict[str, str]:
         "KIOSK_BIN": str(kiosk),
         "KIOSK_DESKTOP": str(desktop),
         "KIOSK_KEEPALIVE": f"{sys.executable} -m kiosk.watchdog keepalive",
+        # The desktop's sandbox hides this test's stand-in for /var/lib/kiosk.
+        "KIOSK_DESKTOP_JAIL": (
+            f"{sys.executable} -m kiosk.maintenance.deskjail --deny {tmp_path / 'secrets'} --"
+        ),
         "PYTHONPATH": str(ROOT),
         "WATCHDOG_PID": "1",
     }
