@@ -9,6 +9,7 @@ faulthandler on stderr, which writes Python stacks (the journal), never memory.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import faulthandler
 import logging
@@ -50,8 +51,7 @@ def no_core_dumps(stream: TextIO | None = None) -> bool:
         log.error("core dumps could not be disabled completely")
     target = stream if stream is not None else sys.stderr
     if target is not None:
-        try:
+        # stderr without a file descriptor: no stacks, still no core
+        with contextlib.suppress(ValueError, OSError, AttributeError):
             faulthandler.enable(file=target, all_threads=True)
-        except (ValueError, OSError, AttributeError):  # stderr without a file descriptor
-            pass
     return ok and not is_dumpable()
