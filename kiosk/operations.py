@@ -35,7 +35,7 @@ from kiosk.maintenance import (
     PaperCounters,
     SystemActions,
 )
-from kiosk.maintenance_metrics import PaperCollector
+from kiosk.maintenance_metrics import LockoutCollector, PaperCollector
 from kiosk.metrics import FlowMetrics, MetricsServer, TerminalCollector, build_registry
 
 __all__ = ["Operations", "load_startup_config", "with_development"]
@@ -166,6 +166,7 @@ class Operations:
             )
         )
         self.registry.register(PaperCollector(self.paper))
+        self.registry.register(LockoutCollector(self.maintenance))
         self.metrics_server: MetricsServer | None = None
         if config.metrics.enabled:
             port = config.metrics.port if metrics_port is None else metrics_port
@@ -187,6 +188,8 @@ class Operations:
         pending = self.watcher.pending if self.watcher is not None else None
         status["pending_version"] = pending.version if pending is not None else None
         status["restart_needed"] = list(self.applier.restart_needed) if self.applier else []
+        # PIN lockouts reach the heartbeat (and the log bundle) here, beside the config.
+        status["maintenance"] = self.maintenance.lockout_status()
         return status
 
     def start(self) -> None:

@@ -394,8 +394,8 @@ def test_cli_verify_schema_error(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_cli_diff_hides_pin_hashes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     a, b = tmp_path / "a", tmp_path / "b"
     for d, h in (
-        (a, "scrypt$n=16384,r=8,p=1$c2FsdA==$AAAA"),
-        (b, "scrypt$n=16384,r=8,p=1$c2FsdA==$BBBB"),
+        (a, "scrypt$n=16384,r=8,p=1,d=8$c2FsdA==$AAAA"),
+        (b, "scrypt$n=16384,r=8,p=1,d=8$c2FsdA==$BBBB"),
     ):
         d.mkdir()
         (d / "40-maintenance.toml").write_text(

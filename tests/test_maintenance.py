@@ -4,6 +4,7 @@ only between sessions, automatic exit, and the console's data and actions."""
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,8 @@ from kiosk.terminal import Terminal
 
 from .conftest import FakeClock, write_overlay
 
-TECH_PIN = "482913"
-SUPER_PIN = "90817263"
+TECH_PIN = "48291375"
+SUPER_PIN = "9081726354"
 
 
 @pytest.fixture(scope="module")
@@ -55,13 +56,13 @@ def make(
 
 
 def test_hash_and_verify() -> None:
-    encoded = hash_pin("1234")
-    assert encoded.startswith("scrypt$n=16384,r=8,p=1$")
-    assert verify_pin("1234", encoded) and not verify_pin("1235", encoded)
-    assert hash_pin("1234") != encoded  # salted
-    assert not verify_pin("1234", "plain:1234")
+    encoded = hash_pin("12345678")
+    assert encoded.startswith("scrypt$n=16384,r=8,p=1,d=8$")
+    assert verify_pin("12345678", encoded) and not verify_pin("12345679", encoded)
+    assert hash_pin("12345678") != encoded  # salted
+    assert not verify_pin("12345678", "plain:12345678")
     with pytest.raises(ValueError):
-        hash_pin("12a4")
+        hash_pin("12a45678")
     # The schema accepts what hash_pin writes.
     MaintenancePin(id="t", hash=encoded)
 
@@ -168,10 +169,10 @@ def test_automatic_exit_after_inactivity(settings: MaintenanceSettings, clock: F
 def test_pins_from_config_and_cli(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("246810\n"))
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("24681012\n"))
     assert main(["maintenance", "hash-pin", "--stdin"]) == 0
     encoded = capsys.readouterr().out.strip()
-    assert "246810" not in encoded and verify_pin("246810", encoded)
+    assert "24681012" not in encoded and verify_pin("24681012", encoded)
     overlay = write_overlay(
         tmp_path / "conf.d",
         f'[maintenance]\nlockout_s = 60\n[[maintenance.pins]]\nid = "tech07"\nhash = "{encoded}"\n',
@@ -179,7 +180,7 @@ def test_pins_from_config_and_cli(
     config = load_config([overlay])
     m = Maintenance(config.maintenance, session_active=lambda: False)
     m.request_entry()
-    assert m.enter_pin("246810") == "ok" and m.user == "tech07"
+    assert m.enter_pin("24681012") == "ok" and m.user == "tech07"
     bad = write_overlay(tmp_path / "bad", '[[maintenance.pins]]\nid = "x"\nhash = "1234"\n')
     assert main(["config", "validate", str(bad)]) == 2
     assert "maintenance.pins[0].hash" in capsys.readouterr().err
@@ -382,15 +383,21 @@ NAME = "测试样例"
 ID_NUMBER = "11010519491231002X"
 
 
+def mountinfo_line(point: Path, fstype: str = "vfat") -> str:
+    """A /proc/self/mountinfo line for `point` with its real device number."""
+    dev = point.stat().st_dev
+    escaped = str(point).replace(" ", "\\040")
+    return f"100 1 {os.major(dev)}:{os.minor(dev)} / {escaped} rw,nosuid - {fstype} /dev/sdb1 rw\n"
+
+
 def _fake_usb(tmp_path: Path) -> tuple[Path, Path]:
     stick = tmp_path / "media" / "kiosk" / "USB STICK"
     stick.mkdir(parents=True)
     mounts = tmp_path / "mounts"
-    escaped = str(stick).replace(" ", "\\040")
     mounts.write_text(
-        "proc /proc proc rw 0 0\n"
-        f"tmpfs {tmp_path / 'media'} tmpfs rw 0 0\n"
-        f"/dev/sdb1 {escaped} vfat rw,nosuid,nodev 0 0\n",
+        "22 27 0:21 / /proc rw,relatime - proc proc rw\n"
+        + mountinfo_line(tmp_path / "media", "tmpfs")
+        + mountinfo_line(stick),
         encoding="utf-8",
     )
     return stick, mounts
@@ -402,10 +409,13 @@ def test_usb_detection_and_refusal(tmp_path: Path) -> None:
     stick, mounts = _fake_usb(tmp_path)
     roots = (tmp_path / "media", tmp_path / "run" / "media")
     assert removable_mounts(roots, mounts) == [stick]  # the tmpfs on the root is no stick
-    assert find_export_dir(None, roots, mounts) == stick
-    assert find_export_dir(tmp_path, roots, mounts) == tmp_path  # a configured path wins
-    with pytest.raises(ExportRefused, match="missing or not writable"):
-        find_export_dir(tmp_path / "nope", roots, mounts)
+    assert find_export_dir(stick, roots, mounts) == stick  # the configured mount point
+    # Only a vfat/exFAT mount exactly at the mount point: not a directory elsewhere, not the
+    # tmpfs above it, not the kiosk's default mount point when nothing is mounted there.
+    with pytest.raises(ExportRefused, match="no USB stick found"):
+        find_export_dir(tmp_path, roots, mounts)
+    with pytest.raises(ExportRefused, match="is not a USB stick"):
+        find_export_dir(tmp_path / "media", roots, mounts)
     with pytest.raises(ExportRefused, match="no USB stick found"):
         find_export_dir(None, (tmp_path / "elsewhere",), mounts)
 
@@ -435,7 +445,7 @@ def test_log_ring_and_bundle_without_personal_data(terminal: Terminal, tmp_path:
     assert ring.records(min_level=logging.ERROR) == records[-1:]
 
     stick, mounts = _fake_usb(tmp_path)
-    settings = MaintenanceSettings(usb_roots=(tmp_path / "media",))
+    settings = MaintenanceSettings(usb_roots=(tmp_path / "media",), export_dir=stick)
     console = MaintenanceConsole(
         terminal,
         Health(terminal),

@@ -311,6 +311,10 @@ def _fake_tools(tmp_path: Path, codes: list[int]) -> dict[str, str]:
         "KIOSK_BIN": str(kiosk),
         "KIOSK_DESKTOP": str(desktop),
         "KIOSK_KEEPALIVE": f"{sys.executable} -m kiosk.watchdog keepalive",
+        # The desktop's sandbox hides this test's stand-in for /var/lib/kiosk.
+        "KIOSK_DESKTOP_JAIL": (
+            f"{sys.executable} -m kiosk.maintenance.deskjail --deny {tmp_path / 'secrets'} --"
+        ),
         "PYTHONPATH": str(ROOT),
         "WATCHDOG_PID": "1",
     }
@@ -550,7 +554,8 @@ def test_upgrade_swaps_the_venv_only_when_complete_then_restarts(tmp_path: Path)
 def test_log_export_prefers_the_packaged_stick_mount(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Review finding 11: with the udev mount and another stick, the export takes the former."""
+    """Review finding 11: with the udev mount and another stick, the export takes the former;
+    security audit M8: and never the other stick alone."""
     from kiosk import logbundle
 
     media = tmp_path / "media"
@@ -558,8 +563,15 @@ def test_log_export_prefers_the_packaged_stick_mount(
     other.mkdir(parents=True)
     ours.mkdir()
     mounts = tmp_path / "mounts"
-    mounts.write_text(f"/dev/sdc1 {other} vfat rw 0 0\n/dev/sdb1 {ours} vfat rw,uid=1 0 0\n")
+
+    def line(point: Path, fstype: str) -> str:
+        dev = point.stat().st_dev
+        return f"100 1 {os.major(dev)}:{os.minor(dev)} / {point} rw - {fstype} /dev/sdb1 rw\n"
+
+    mounts.write_text(line(other, "vfat") + line(ours, "vfat"))
     monkeypatch.setattr(logbundle, "KIOSK_USB_MOUNT", ours)
     assert logbundle.find_export_dir(None, [media], mounts) == ours
-    mounts.write_text(f"/dev/sdc1 {other} exfat rw 0 0\n")
-    assert logbundle.find_export_dir(None, [media], mounts) == other
+    # Another stick elsewhere is not the kiosk's mount: the export refuses it.
+    mounts.write_text(line(other, "exfat"))
+    with pytest.raises(logbundle.ExportRefused, match="no USB stick found"):
+        logbundle.find_export_dir(None, [media], mounts)

@@ -426,6 +426,9 @@ def run_app(
     operations: Any | None = None,
 ) -> int:
     """Run the kiosk UI until quit (the screenshot tour is devtools.tour, a dev tool)."""
+    from kiosk.hardening import no_core_dumps
+
+    no_core_dumps()  # before any citizen's data is in memory
     prepare_environment()
     existing = QGuiApplication.instance()
     app = existing if isinstance(existing, QGuiApplication) else QGuiApplication(sys.argv[:1])

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import statistics
 import tempfile
 import time
@@ -46,6 +47,12 @@ def rows() -> list[tuple[str, str, str, bool | None]]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "usb").mkdir()
+        # The export accepts only a vfat/exFAT mount: the bench's directory is one here.
+        dev = (root / "usb").stat().st_dev
+        mounts = root / "mountinfo"
+        mounts.write_text(
+            f"100 1 {os.major(dev)}:{os.minor(dev)} / {root / 'usb'} rw - vfat /dev/sdb1 rw\n"
+        )
         overlay = root / "conf.d"
         overlay.mkdir()
         (overlay / "50-bench.toml").write_text(
@@ -71,6 +78,7 @@ def rows() -> list[tuple[str, str, str, bool | None]]:
                 Health(term),
                 settings=MaintenanceSettings(export_dir=root / "usb"),
                 logs=logs,
+                mounts_file=mounts,
             )
             times = []
             for _ in range(3):

@@ -17,13 +17,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     hash_pin.add_argument(
         "--stdin", action="store_true", help="read the PIN from standard input, not a prompt"
     )
+    hash_pin.add_argument(
+        "--role",
+        choices=("technician", "supervisor"),
+        default="technician",
+        help="technician (at least 8 digits) or supervisor (at least 10)",
+    )
     hash_pin.set_defaults(func=cmd_hash_pin)
     parser.set_defaults(func=lambda _a: (parser.print_help(sys.stderr), 2)[1])
 
 
 def cmd_hash_pin(args: argparse.Namespace) -> int:
-    """Read a PIN (4-12 digits) without echoing it and print the hash to put in
-    [[maintenance.pins]] hash = "..."; the PIN itself is never printed or logged."""
+    """Read a PIN (technician 8-16 digits, supervisor 10-16) without echoing it and print the
+    hash to put in [[maintenance.pins]] hash = "..."; the PIN itself is never printed or logged."""
     from kiosk.maintenance import hash_pin
 
     if args.stdin:
@@ -34,7 +40,7 @@ def cmd_hash_pin(args: argparse.Namespace) -> int:
             print("the two PINs differ", file=sys.stderr)
             return 2
     try:
-        print(hash_pin(pin))
+        print(hash_pin(pin, role=getattr(args, "role", "technician")))
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 2

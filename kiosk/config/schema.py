@@ -575,15 +575,29 @@ class OutboxSettings(_Model):
     key_path: Path | None = None
 
 
-_SCRYPT_RE = r"^scrypt\$n=[0-9]+,r=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$"
+_SCRYPT_RE = r"^scrypt\$n=[0-9]+,r=[0-9]+,p=[0-9]+,d=([0-9]+)\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$"
+_MIN_PIN_DIGITS = {"technician": 8, "supervisor": 10}  # = kiosk.maintenance.pins.MIN_PIN_DIGITS
 
 
 class MaintenancePin(_Model):
-    """One technician's PIN, stored as a scrypt hash (`kiosk maintenance hash-pin`)."""
+    """One technician's PIN, stored as a scrypt hash (`kiosk maintenance hash-pin`).
+
+    The hash carries the PIN's number of digits (bound into the hash): at least 8 for a
+    technician, 10 for a supervisor.
+    """
 
     id: Ident
     role: Literal["technician", "supervisor"] = "technician"
     hash: Annotated[StrictStr, Field(pattern=_SCRYPT_RE, max_length=300)]
+
+    @model_validator(mode="after")
+    def _long_enough(self) -> MaintenancePin:
+        digits = int(self.hash.split(",d=", 1)[1].split("$", 1)[0])
+        if digits < _MIN_PIN_DIGITS[self.role]:
+            raise _fail(
+                "pin_too_short", f"a {self.role} PIN needs {_MIN_PIN_DIGITS[self.role]} digits"
+            )
+        return self
 
 
 class MaintenanceSettings(_Model):

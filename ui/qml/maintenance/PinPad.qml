@@ -75,7 +75,7 @@ Rectangle {
                         } else if (modelData === "OK") {
                             pad.result = pad.m.enterPin(pad.pin)
                             pad.pin = ""
-                        } else if (pad.pin.length < 12) {
+                        } else if (pad.pin.length < 16) {
                             pad.pin += modelData
                         }
                     }
