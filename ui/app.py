@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -257,8 +259,8 @@ class FlowBridge(QObject):
         if view.screen != self._screen:
             self._screen = view.screen
             changed.append(self.screenChanged)
-        for signal in changed:
-            signal.emit()
+        for changed_signal in changed:
+            changed_signal.emit()
 
 
 class ActivityFilter(QObject):
@@ -412,9 +414,55 @@ def build_ui(
     return KioskUi(app, terminal, language=language, orientation=orientation, operations=operations)
 
 
+_first_frame_reported = False
+
+
 def _report_first_frame() -> None:
+    global _first_frame_reported
+    if _first_frame_reported:
+        return
+    _first_frame_reported = True
     print("first-frame", flush=True)
-    QCoreApplication.quit()
+    if os.environ.get("KIOSK_EXIT_AFTER_FIRST_FRAME"):
+        QCoreApplication.quit()
+
+
+class _SignalWakeup(QObject):
+    """Wakes Qt's event loop when a Unix signal arrives, so its Python handler runs at once.
+
+    Python runs a signal handler only when the interpreter next gets control; inside Qt's loop
+    that is the next Python slot (a timer tick, up to a second away). A byte written to a
+    socket by the C-level handler (signal.set_wakeup_fd) makes a socket notifier fire now.
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        import socket
+
+        from PySide6.QtCore import QSocketNotifier
+
+        super().__init__(parent)
+        self._reader, self._writer = socket.socketpair()
+        self._reader.setblocking(False)
+        self._writer.setblocking(False)
+        self._previous = signal.set_wakeup_fd(self._writer.fileno(), warn_on_full_buffer=False)
+        self._notifier = QSocketNotifier(self._reader.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._drain)
+
+    @Slot()
+    def _drain(self) -> None:
+        # Reaching Python here is the point: the pending handler has run by now.
+        try:
+            while self._reader.recv(64):
+                pass
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        """Give the wakeup fd back and close the sockets."""
+        self._notifier.setEnabled(False)
+        signal.set_wakeup_fd(self._previous)
+        self._reader.close()
+        self._writer.close()
 
 
 def run_app(
@@ -433,12 +481,18 @@ def run_app(
     existing = QGuiApplication.instance()
     app = existing if isinstance(existing, QGuiApplication) else QGuiApplication(sys.argv[:1])
     ui = build_ui(app, terminal, language=language, orientation=orientation, operations=operations)
+    wakeup: _SignalWakeup | None = None
     try:
-        if os.environ.get("KIOSK_EXIT_AFTER_FIRST_FRAME"):  # ./run bench: cold start
+        # ./run bench: cold start (exit after the frame) and stop (report it, keep running).
+        if os.environ.get("KIOSK_EXIT_AFTER_FIRST_FRAME") or os.environ.get(
+            "KIOSK_REPORT_FIRST_FRAME"
+        ):
             ui.window.frameSwapped.connect(_report_first_frame, Qt.ConnectionType.QueuedConnection)
         from ui.watchdog import attach_watchdog, exec_with_watchdog  # systemd READY/WATCHDOG
 
         watchdog = attach_watchdog(app, ui.window, ui.bridge)
+        if threading.current_thread() is threading.main_thread():
+            wakeup = _SignalWakeup(app)
         if windowed:
             ui.window.show()
         else:
@@ -446,4 +500,6 @@ def run_app(
         # STOPPING=1 only when the session ends too (not for 75 restart / 76 desktop).
         return exec_with_watchdog(app, watchdog)
     finally:
+        if wakeup is not None:
+            wakeup.close()
         ui.close()

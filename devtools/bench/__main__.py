@@ -37,35 +37,6 @@ def qt_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def cold_start(runs: int) -> list[float]:
-    """Seconds from spawning `kiosk run` to its first drawn attract frame.
-
-    A restart of an installed terminal: one unmeasured start first writes the bytecode cache
-    and creates the outbox (its first-run migration), as installation and the first boot do.
-    """
-    times = []
-    with tempfile.TemporaryDirectory() as state:
-        for attempt in range(runs + 1):
-            start = time.perf_counter()
-            proc = subprocess.Popen(
-                [KIOSK, "run", "--development", "--sim", "--windowed", "--state-dir", state],
-                env=qt_env(KIOSK_EXIT_AFTER_FIRST_FRAME="1"),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                text=True,
-            )
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                if line.startswith("first-frame"):
-                    if attempt:
-                        times.append(time.perf_counter() - start)
-                    break
-            proc.wait(timeout=60)
-            if proc.returncode != 0:
-                raise RuntimeError(f"kiosk run exited with {proc.returncode}")
-    return times
-
-
 def tour(runs: int) -> tuple[list[float], list[float]]:
     """Tap-to-drawn latencies (ms) over the screenshot tour, and RSS (MB) after it."""
     taps: list[float] = []
@@ -130,7 +101,8 @@ def topic_rows(only: str | None) -> list[tuple[str, str, str, bool | None]]:
             continue
         print(f"bench: {topic} ...", file=sys.stderr, flush=True)
         module = importlib.import_module(f"{__package__}.{topic}")
-        found.extend(module.rows())
+        if hasattr(module, "rows"):  # startup is called by main() with --runs
+            found.extend(module.rows())
     return found
 
 
@@ -166,11 +138,15 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(row(name, shown, "-" if target is None else f"<= {target:g} {unit}", ok))
 
     if not args.only:
-        starts = cold_start(args.runs)
-        record("cold start to first attract frame", starts, "s", 1.0, statistics.median)
+        from devtools.bench.startup import startup_rows
+
+        print("bench: start-up and stop ...", file=sys.stderr, flush=True)
+        for name, value, target, ok in startup_rows(args.runs):
+            failed |= ok is False
+            rows.append(row(name, value, target, ok))
         taps, rss = tour(args.runs)
-        record("tap to next screen drawn (tour)", taps, "ms", 50.0, lambda v: percentile(v, 95))
-        record("RSS after the tour", rss, "MB", 250.0, statistics.median)
+        record("tap to next screen drawn (tour)", taps, "ms", 40.0, lambda v: percentile(v, 95))
+        record("RSS after the tour", rss, "MB", 210.0, statistics.median)
         intents = headless_journeys(200)
         record("flow intent, core only (no Qt)", intents, "ms", None, statistics.median)
 
