@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.compose import build_terminal
 from kiosk.config import ConfigError, load_config
 from kiosk.config.bundle import (
     BundleRefused,
@@ -30,7 +31,7 @@ from kiosk.config.bundle import (
 )
 from kiosk.config.fleet import ConfigWatcher, FleetConfig
 from kiosk.config.holidays import calendar_layers, load_calendar
-from kiosk.terminal import Terminal, build_terminal
+from kiosk.terminal import Terminal
 
 from .conftest import FakeClock
 from .test_bundle import RENAMED_TITLE, make_key, write_bundle
