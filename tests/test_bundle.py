@@ -428,10 +428,16 @@ profile = "production"
 state_dir = "{tmp_path / "state"}"
 [devices.idcard]
 backend = "sam"
+[devices.idcard.options]
+url = "/dev/kiosk-idcard"
 [devices.receipt]
 backend = "escpos"
+[devices.receipt.options]
+url = "tcp://127.0.0.1:9"
 [devices.licence]
-backend = "escpos"
+backend = "cups"
+[devices.licence.options]
+queue = "kiosk-licence"
 [devices.camera]
 backend = "opencv"
 """,

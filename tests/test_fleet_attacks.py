@@ -40,10 +40,16 @@ ORIGINAL_TITLE = "个人所得税纳税记录开具"
 REAL_DEVICES = """
 [devices.idcard]
 backend = "sam"
+[devices.idcard.options]
+url = "/dev/kiosk-idcard"
 [devices.receipt]
 backend = "escpos"
+[devices.receipt.options]
+url = "tcp://127.0.0.1:9"
 [devices.licence]
-backend = "escpos"
+backend = "cups"
+[devices.licence.options]
+queue = "kiosk-licence"
 [devices.camera]
 backend = "opencv"
 """
